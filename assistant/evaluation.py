@@ -1,0 +1,175 @@
+"""Scoring the assistant against a gold file (the format of shared/eval/dev.jsonl).
+
+Retrieval hit@k: one of the first k citations overlaps a gold span of the same document
+(character offsets into the document's cleaned text); MRR over the first k; key accuracy (every
+answer key appears in the answer text); citation faithfulness (quote == text[start:end]);
+abstention on unanswerable questions (category E).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+
+from assistant.models import Answer
+from assistant.store.index import PolicyIndex
+
+
+class GoldFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    doc: str
+    section: str
+    span: str
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    category: str
+    question: str
+    gold: list[GoldSpan]
+    answer_keys: list[str]
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read a gold file; a malformed line is an error naming the file and line."""
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise GoldFileError(f"cannot read gold file {path}: {err.strerror}") from err
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            items.append(
+                GoldItem(
+                    id=str(row["id"]),
+                    category=str(row.get("category", "?")),
+                    question=str(row["question"]),
+                    gold=[GoldSpan(g["doc"], g.get("section", ""), g["span"]) for g in row.get("gold", [])],
+                    answer_keys=[str(k) for k in row.get("answer_keys", [])],
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise GoldFileError(f"{path}:{number}: not a gold item ({err.__class__.__name__}: {err})") from err
+    if not items:
+        raise GoldFileError(f"{path}: no gold items")
+    return items
+
+
+def locate(index: PolicyIndex, span: GoldSpan) -> list[tuple[str, int, int]]:
+    """Every place a gold span occurs in its document's cleaned text."""
+    doc_id = Path(span.doc).stem
+    document = index.documents.get(doc_id)
+    if document is None or not span.span:
+        return []
+    found, start = [], document.text.find(span.span)
+    while start >= 0:
+        found.append((doc_id, start, start + len(span.span)))
+        start = document.text.find(span.span, start + 1)
+    return found
+
+
+def first_hit_rank(answer: Answer, spans: list[tuple[str, int, int]], k: int) -> int | None:
+    for rank, citation in enumerate(answer.citations[:k], start=1):
+        for doc_id, start, end in spans:
+            if citation.doc_id == doc_id and citation.start < end and start < citation.end:
+                return rank
+    return None
+
+
+@dataclass
+class ItemResult:
+    item: GoldItem
+    answer: Answer
+    rank: int | None
+    located: bool
+    keys_ok: bool
+
+
+@dataclass
+class CategoryScore:
+    n: int = 0
+    answerable: int = 0
+    hit1: float = 0.0
+    hitk: float = 0.0
+    mrr: float = 0.0
+    key_accuracy: float = 0.0
+    abstained: float = 0.0
+    median_answer_chars: float = 0.0
+
+
+@dataclass
+class EvalReport:
+    k: int
+    overall: CategoryScore
+    categories: dict[str, CategoryScore]
+    unfaithful_citations: int
+    unlocated_spans: list[str] = field(default_factory=list)
+    items: list[ItemResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        def as_dict(score: CategoryScore) -> dict:
+            return {key: round(value, 4) if isinstance(value, float) else value for key, value in vars(score).items()}
+
+        return {
+            "k": self.k,
+            "overall": as_dict(self.overall),
+            "categories": {name: as_dict(score) for name, score in sorted(self.categories.items())},
+            "unfaithful_citations": self.unfaithful_citations,
+            "unlocated_spans": self.unlocated_spans,
+            "misses": [r.item.id for r in self.items if r.item.gold and r.rank is None],
+        }
+
+
+def _score(results: list[ItemResult], k: int) -> CategoryScore:
+    score = CategoryScore(n=len(results))
+    answerable = [r for r in results if r.item.gold]
+    score.answerable = len(answerable)
+    if answerable:
+        score.hit1 = sum(r.rank == 1 for r in answerable) / len(answerable)
+        score.hitk = sum(r.rank is not None and r.rank <= k for r in answerable) / len(answerable)
+        score.mrr = sum(1 / r.rank for r in answerable if r.rank) / len(answerable)
+        score.key_accuracy = sum(r.keys_ok for r in answerable) / len(answerable)
+    if results:
+        score.abstained = sum(r.answer.abstained for r in results) / len(results)
+        score.median_answer_chars = float(median(len(r.answer.answer) for r in results))
+    return score
+
+
+def evaluate(index: PolicyIndex, items: list[GoldItem], ask: Callable[[str], Answer], k: int = 5) -> EvalReport:
+    results: list[ItemResult] = []
+    unlocated: list[str] = []
+    unfaithful = 0
+    for item in items:
+        answer = ask(item.question)
+        spans = []
+        for span in item.gold:
+            places = locate(index, span)
+            if not places:
+                unlocated.append(f"{item.id}: {span.doc} «{span.span[:30]}»")
+            spans.extend(places)
+        for citation in answer.citations:
+            document = index.documents.get(citation.doc_id)
+            if document is None or document.text[citation.start:citation.end] != citation.quote:
+                unfaithful += 1
+        keys_ok = all(key in answer.answer for key in item.answer_keys)
+        results.append(ItemResult(item, answer, first_hit_rank(answer, spans, k), bool(spans), keys_ok))
+    categories = sorted({r.item.category for r in results})
+    return EvalReport(
+        k=k,
+        overall=_score(results, k),
+        categories={c: _score([r for r in results if r.item.category == c], k) for c in categories},
+        unfaithful_citations=unfaithful,
+        unlocated_spans=unlocated,
+        items=results,
+    )

@@ -1,0 +1,1 @@
+"""Ingestion: from raw policy files to cleaned, structured, chunked documents."""

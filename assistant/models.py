@@ -1,0 +1,128 @@
+"""Data passed between the stages: parsed documents, sections, chunks and answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """Who carries out a measure, as the clause's annotation states it."""
+
+    lead: list[str]
+    responsible: list[str]
+    notes: list[str]
+    start: int  # offsets of the annotation in the document's cleaned text
+    end: int
+
+    def units(self) -> list[str]:
+        return [*self.lead, *self.responsible]
+
+    def describe(self) -> str:
+        parts = []
+        if self.lead:
+            parts.append("牵头单位：" + "、".join(self.lead))
+        if self.responsible:
+            parts.append("责任单位：" + "、".join(self.responsible))
+        return "；".join(parts)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered (or lead-sentence labelled) part of a document."""
+
+    path: str  # as the document numbers it, e.g. "二、(四) 4."
+    heading: str
+    kind: str  # chapter, article, cn_item, paren_cn, arabic, box, table, ...
+    depth: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Period:
+    start_year: int
+    end_year: int
+    label: str  # as written, e.g. "十四五" or "2022—2025年"
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    title: str
+    issuer: str | None = None
+    publisher: str | None = None
+    number: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd
+    jurisdiction: str | None = None  # short name: "国家", "四川", "武汉" ...
+    jurisdiction_full: str | None = None  # "四川省", "武汉市" ...
+    level: str | None = None  # national / province / city / district
+    period: Period | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of retrieval: one clause (or piece of a long clause, or table row)."""
+
+    chunk_id: str
+    doc_id: str
+    section: str
+    heading: str
+    start: int
+    end: int
+    text: str  # what a reader sees: the clause text, or a table row as a statement
+    kind: str = "clause"  # clause / table_row / table_note
+    responsibility: Responsibility | None = None
+    row: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        resp = data.get("responsibility")
+        return cls(**{**data, "responsibility": Responsibility(**resp) if resp else None})
+
+
+@dataclass
+class ParsedDocument:
+    doc_id: str
+    source: str
+    content_hash: str
+    text: str  # cleaned text; every offset refers to it
+    metadata: DocumentMetadata
+    sections: list[Section]
+    chunks: list[Chunk]
+    dropped_lines: list[tuple[str, str]] = field(default_factory=list)  # (line, reason)
+
+    def summary(self) -> dict[str, Any]:
+        meta = asdict(self.metadata)
+        return {"doc_id": self.doc_id, **meta, "sections": len(self.sections), "chunks": len(self.chunks)}
+
+
+# ---- the answer contract (JSON) -------------------------------------------------------------
+
+
+class Citation(BaseModel):
+    doc_id: str
+    title: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    heading: str = ""
+
+
+class Turn(BaseModel):
+    question: str
+    answer: str
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = Field(default_factory=list)

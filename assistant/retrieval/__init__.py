@@ -1,0 +1,1 @@
+"""Hybrid retrieval: FAISS and BM25 fused by reciprocal rank."""

@@ -1,0 +1,84 @@
+"""The assistant as one object: settings, index, encoder, retriever and composer wired together."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answer.extractive import ExtractiveComposer
+from assistant.embedding.encoder import Encoder
+from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_corpus_dir
+from assistant.models import Answer, Turn
+from assistant.retrieval.retriever import Filters, HybridRetriever
+from assistant.settings import Settings
+from assistant.store.builder import IndexBuilder
+from assistant.store.index import IndexNotFoundError, PolicyIndex, load_index, save_index
+
+log = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """A question the assistant refuses to process; the message says why."""
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise QuestionError("the question is empty")
+    if len(text) > max_chars:
+        raise QuestionError(f"the question has {len(text)} characters; the limit is {max_chars}")
+    return text
+
+
+@dataclass
+class IngestReport:
+    result: IngestResult
+    index_dir: Path
+    documents: int
+    chunks: int
+    seconds: float
+
+
+def build_index(settings: Settings, paths: list[Path] | None = None, encoder: Encoder | None = None,
+                show_progress: bool = False) -> IngestReport:
+    """Ingest files (the bundled corpus by default), embed them and save the index atomically."""
+    started = time.perf_counter()
+    result = DocumentIngester(settings.chunk_max_chars).run(paths or [bundled_corpus_dir()])
+    encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+    index = IndexBuilder(encoder, settings.bm25_tokenizer).run(result.documents, show_progress=show_progress)
+    save_index(index, settings.index_dir)
+    return IngestReport(result, settings.index_dir, len(index.documents), len(index.chunks),
+                        time.perf_counter() - started)
+
+
+class PolicyAssistant:
+    def __init__(self, settings: Settings, index: PolicyIndex, encoder: Encoder):
+        self.settings = settings
+        self.index = index
+        self.encoder = encoder
+        self.retriever = HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
+        self.composer = ExtractiveComposer(index)
+
+    @classmethod
+    def open(cls, settings: Settings, build_if_missing: bool = False) -> PolicyAssistant:
+        """Load the index (building the default one from the bundled corpus if allowed and absent)."""
+        encoder: Encoder | None = None
+        try:
+            index = load_index(settings.index_dir, settings.model)
+        except IndexNotFoundError:
+            if not build_if_missing:
+                raise
+            log.info("no index at %s: building it from the bundled corpus", settings.index_dir)
+            encoder = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+            build_index(settings, encoder=encoder)
+            index = load_index(settings.index_dir, settings.model)
+        encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+        return cls(settings, index, encoder)
+
+    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None,
+            history: list[Turn] | None = None) -> Answer:
+        text = validate_question(question, self.settings.max_question_chars)
+        hits = self.retriever.run(text, top_k or self.settings.top_k, filters)
+        return self.composer.run(text, hits)

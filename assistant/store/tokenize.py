@@ -1,0 +1,54 @@
+"""Chinese tokenisation for BM25: character bigrams (default) or jieba words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-zA-Z]+|\d+(?:\.\d+)?")
+# Function words and query filler that carry no topic; dropped from both sides.
+STOP_CHARS = set("的了和与及或在是为对将把被等之其")
+_QUERY_FILLER = re.compile(r"(请问|请教|一下|什么|怎么|怎样|如何|哪些|哪个|哪家|是否|有没有|能不能|可以吗|吗|呢|啊|吧)")
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams inside each CJK run (single characters for one-character runs),
+    lower-cased Latin words and numbers."""
+    tokens: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        if not ("\u3400" <= run[0] <= "\u9fff"):
+            tokens.append(run.lower())
+            continue
+        if len(run) == 1:
+            if run not in STOP_CHARS:
+                tokens.append(run)
+            continue
+        tokens.extend(run[k:k + 2] for k in range(len(run) - 1))
+    return tokens
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba
+
+
+def jieba_words(text: str) -> list[str]:
+    tokens = []
+    for word in _jieba().lcut_for_search(text):
+        word = word.strip().lower()
+        if word and _CJK_RUN.fullmatch(word) and word not in STOP_CHARS:
+            tokens.append(word)
+    return tokens
+
+
+def get_tokenizer(name: str) -> Callable[[str], list[str]]:
+    return {"bigram": bigrams, "jieba": jieba_words}[name]
+
+
+def strip_query_filler(question: str) -> str:
+    return _QUERY_FILLER.sub(" ", question)
