@@ -28,6 +28,9 @@ class Encoder:
 
     def __init__(self, model: str, cache_dir: Path, batch_size: int = 16):
         from sentence_transformers import SentenceTransformer  # imported late: torch is slow to load
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the weight-loading bar is noise on every start
 
         self.model_id = model
         self.batch_size = batch_size
@@ -45,7 +48,8 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(getter())
 
     def _encode(self, texts: list[str], prompt_name: str | None, show_progress: bool) -> np.ndarray:
         vectors = self.model.encode(

@@ -41,33 +41,62 @@ def find_files(paths: list[Path]) -> list[Path]:
     return list(found)
 
 
+def _common_share(text: str) -> float:
+    """Share of characters a Chinese policy text is made of: CJK, ASCII, CJK and full-width punctuation."""
+    if not text:
+        return 1.0
+    common = sum(
+        1
+        for ch in text
+        if ch.isascii() and (ch.isprintable() or ch in "\n\r\t")
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2000" <= ch <= "\u206f"
+        or ch in "\ufeff\u00b7\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u2469"
+    )
+    return common / len(text)
+
+
 def _looks_like_text(text: str) -> bool:
-    if not text.strip():
-        return True
     bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t\f")
-    return bad / len(text) < 0.002 and "\ufffd" not in text
+    return "\ufffd" not in text and bad <= len(text) * 0.002
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:
-    """Decode policy text: UTF-8 (with or without BOM), UTF-16 (BOM or NUL pattern), GB18030/GBK."""
+    """Decode policy text: UTF-8 (with or without BOM), UTF-16 (with or without BOM), GB18030/GBK.
+
+    UTF-8 is strict enough to trust when it decodes; otherwise the candidate whose result is most
+    made of the characters Chinese documents use wins (GB18030 decodes almost any bytes, so it
+    must beat UTF-16 on that score rather than merely decode).
+    """
     if raw.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-        sample = raw[:4000]
-        if sample and sample.count(0) > len(sample) // 4:  # UTF-16 without BOM
-            nul_even = sample[0::2].count(0) > sample[1::2].count(0)
-            candidates.insert(0, "utf-16-be" if nul_even else "utf-16-le")
-    for encoding in candidates:
+        return raw.decode("utf-8-sig", errors="strict"), "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            raise UnreadableFileError(f"has a UTF-16 byte-order mark but is not UTF-16 ({err.reason})") from None
+    try:
+        text = raw.decode("utf-8")
+        if _looks_like_text(text):
+            return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best: tuple[float, str, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be", "gb18030"):
+        if encoding.startswith("utf-16") and len(raw) % 2:
+            continue
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _looks_like_text(text):
-            return text, encoding
-    raise UnreadableFileError(f"cannot decode as UTF-8, UTF-16 or GB18030 text (tried {', '.join(candidates)})")
+        share = _common_share(text)
+        if _looks_like_text(text) and share >= 0.9 and (best is None or share > best[0]):
+            best = (share, text, encoding)
+    if best is None:
+        raise UnreadableFileError("cannot decode as UTF-8, UTF-16 or GB18030 text")
+    return best[1], best[2]
 
 
 def read_source(path: Path) -> SourceFile:

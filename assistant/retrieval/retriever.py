@@ -8,6 +8,7 @@ import numpy as np
 
 from assistant.embedding.encoder import Encoder
 from assistant.models import Chunk
+from assistant.retrieval.query import QueryAnalysis, analyse
 from assistant.store.index import PolicyIndex
 
 
@@ -40,12 +41,31 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int, weights: list[floa
     return fused
 
 
+def jurisdiction_names(index: PolicyIndex) -> dict[str, set[str]]:
+    """Short jurisdiction name -> the names a question may use for it (武汉 / 武汉市)."""
+    names: dict[str, set[str]] = {}
+    for document in index.documents.values():
+        meta = document.metadata
+        if meta.jurisdiction:
+            names.setdefault(meta.jurisdiction, set()).update(n for n in (meta.jurisdiction, meta.jurisdiction_full) if n)
+    return names
+
+
 class HybridRetriever:
-    def __init__(self, index: PolicyIndex, encoder: Encoder, rrf_k: int = 60, candidates: int = 50):
+    """Dense and BM25 candidates fused by reciprocal rank; a place the question names lifts the
+    documents of that jurisdiction by one extra first-rank vote."""
+
+    def __init__(self, index: PolicyIndex, encoder: Encoder, rrf_k: int = 60, candidates: int = 50,
+                 place_weight: float = 1.0):
         self.index = index
         self.encoder = encoder
         self.rrf_k = rrf_k
         self.candidates = candidates
+        self.place_weight = place_weight
+        self.jurisdictions = jurisdiction_names(index)
+
+    def analyse(self, question: str) -> QueryAnalysis:
+        return analyse(question, self.jurisdictions)
 
     def allowed_positions(self, filters: Filters) -> np.ndarray | None:
         if filters.is_empty():
@@ -64,10 +84,11 @@ class HybridRetriever:
         allowed = self.allowed_positions(filters or Filters())
         if allowed is not None and len(allowed) == 0:
             return []
+        query = self.analyse(question)
         if query_vector is None:
-            query_vector = self.encoder.encode_queries([question])[0]
+            query_vector = self.encoder.encode_queries([query.expanded])[0]
         dense_ids, _ = self.index.dense.search(query_vector, self.candidates, allowed)
-        bm25_scores = self.index.bm25.scores(question)
+        bm25_scores = self.index.bm25.scores(query.expanded)
         if allowed is not None:
             mask = np.full(bm25_scores.shape, -np.inf, dtype=np.float32)
             mask[allowed] = bm25_scores[allowed]
@@ -76,6 +97,11 @@ class HybridRetriever:
         bm25_ids = [int(i) for i in order if bm25_scores[i] > 0]
         dense_list = [int(i) for i in dense_ids]
         fused = reciprocal_rank_fusion([dense_list, bm25_ids], self.rrf_k)
+        if query.places:
+            bonus = self.place_weight / (self.rrf_k + 1)
+            for item in fused:
+                if self.index.documents[self.index.chunks[item].doc_id].metadata.jurisdiction in query.places:
+                    fused[item] += bonus
         dense_rank = {item: r for r, item in enumerate(dense_list, start=1)}
         bm25_rank = {item: r for r, item in enumerate(bm25_ids, start=1)}
         best = sorted(fused, key=lambda i: (-fused[i], i))[:top_k]

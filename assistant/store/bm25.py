@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import bm25s
@@ -21,6 +22,7 @@ class Bm25Index:
     def build(cls, texts: list[str], tokenizer: str) -> Bm25Index:
         tokenize = get_tokenizer(tokenizer)
         model = bm25s.BM25()
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         model.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
         return cls(tokenizer, model)
 

@@ -1,0 +1,41 @@
+"""Shared fixtures: the real embedding model and one index of the bundled corpus per session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.embedding.encoder import Encoder
+from assistant.ingest.pipeline import bundled_corpus_dir
+from assistant.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEV_FILE = SHARED / "eval" / "dev.jsonl"
+EXTRA_DIR = SHARED / "corpus" / "extra"
+BUNDLED_FILES = sorted(bundled_corpus_dir().glob("*.txt"))
+
+
+def dev_items() -> list[dict]:
+    return [json.loads(line) for line in DEV_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings with a fresh index directory; the model cache is the user's (converted once)."""
+    return Settings(index_dir=tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def encoder(session_settings: Settings) -> Encoder:
+    return Encoder(session_settings.model, session_settings.cache_dir, session_settings.embed_batch_size)
+
+
+@pytest.fixture(scope="session")
+def assistant(session_settings: Settings, encoder: Encoder):
+    """A PolicyAssistant over an index of the bundled corpus, built once for the session."""
+    from assistant.service import PolicyAssistant, build_index
+
+    build_index(session_settings, encoder=encoder)
+    return PolicyAssistant.open(session_settings)
