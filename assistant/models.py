@@ -60,6 +60,7 @@ class DocumentMetadata:
     jurisdiction_full: str | None = None  # "四川省", "武汉市" ...
     level: str | None = None  # national / province / city / district
     period: Period | None = None
+    region_code: str | None = None  # administrative division code; None for national documents
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer.extractive import ExtractiveComposer
+from assistant.answer.abstain import decide
+from assistant.answer.composer import AnswerComposer
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_corpus_dir
 from assistant.models import Answer, Turn
+from assistant.question import analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
@@ -59,7 +61,7 @@ class PolicyAssistant:
         self.index = index
         self.encoder = encoder
         self.retriever = HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
-        self.composer = ExtractiveComposer(index)
+        self.composer = AnswerComposer(index, settings.today)
 
     @classmethod
     def open(cls, settings: Settings, build_if_missing: bool = False) -> PolicyAssistant:
@@ -80,5 +82,6 @@ class PolicyAssistant:
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None,
             history: list[Turn] | None = None) -> Answer:
         text = validate_question(question, self.settings.max_question_chars)
-        hits = self.retriever.run(text, top_k or self.settings.top_k, filters)
-        return self.composer.run(text, hits)
+        analysis = analyse_question(text)
+        hits = self.retriever.run(text, top_k or self.settings.top_k, filters, analysis=analysis)
+        return self.composer.run(analysis, hits, decide(analysis, hits, self.index))

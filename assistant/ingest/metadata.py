@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
+from assistant.geo import NATIONAL, gazetteer
 from assistant.models import DocumentMetadata, Period
 
 _DOC_TYPES = r"(规划|方案|计划|意见|办法|条例|规定|通知|决定|细则|纲要|措施|规则|行动计划|实施意见|若干规定|指引|指南|解读)"
@@ -18,16 +20,6 @@ _PACKED_DATE = re.compile(r"^\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*$")
 _ORG_SUFFIX = r"(人民政府|政府|委员会|办公室|办公厅|局|厅|部|院|署|会|中心|分局|管委会)"
 _PUBLISHED_AT = re.compile(r"(来源|发布机构)\s*[:：]\s*(?P<org>[^\s]{2,40}?)(\s|发布时间|$)")
 
-PROVINCES = {
-    "北京市": "北京", "天津市": "天津", "上海市": "上海", "重庆市": "重庆", "河北省": "河北", "山西省": "山西",
-    "辽宁省": "辽宁", "吉林省": "吉林", "黑龙江省": "黑龙江", "江苏省": "江苏", "浙江省": "浙江", "安徽省": "安徽",
-    "福建省": "福建", "江西省": "江西", "山东省": "山东", "河南省": "河南", "湖北省": "湖北", "湖南省": "湖南",
-    "广东省": "广东", "海南省": "海南", "四川省": "四川", "贵州省": "贵州", "云南省": "云南", "陕西省": "陕西",
-    "甘肃省": "甘肃", "青海省": "青海", "台湾省": "台湾", "内蒙古自治区": "内蒙古", "广西壮族自治区": "广西",
-    "西藏自治区": "西藏", "宁夏回族自治区": "宁夏", "新疆维吾尔自治区": "新疆", "香港特别行政区": "香港",
-    "澳门特别行政区": "澳门",
-}
-_MUNICIPALITIES = {"北京", "天津", "上海", "重庆"}
 _NATIONAL_ISSUERS = re.compile(r"^(国务院|中共中央|全国人民代表大会|国家[\u4e00-\u9fa5]{1,12}局|[\u4e00-\u9fa5]{1,6}部$)")
 
 
@@ -151,40 +143,55 @@ def find_period(title: str, text: str) -> Period | None:
     return None
 
 
-def find_jurisdiction(title: str, issuer: str | None, text: str) -> tuple[str | None, str | None, str | None]:
-    """(short name, full name, level) of the area a document applies to."""
-    head = "\n".join(_header_lines(text, 30))
+@dataclass(frozen=True)
+class Jurisdiction:
+    name: str | None  # short name used in filters: 国家, 广西, 武汉, 浦东新区
+    full_name: str | None
+    level: str | None  # national / province / city / district
+    region_code: str | None
+
+
+def _is_national(source: str) -> bool:
+    return bool(_NATIONAL_ISSUERS.match(source) or re.search(r"^[“\"]?十[一二三四五六]五[”\"]?国家|^全国|^国家", source))
+
+
+def find_jurisdiction(title: str, issuer: str | None, text: str) -> Jurisdiction:
+    """The area a document applies to, from its title, then its issuer, then its header lines.
+
+    The first place named wins, narrowed to a place inside it named next (上海市浦东新区 ->
+    浦东新区); a national issuer or title makes the document national.
+    """
+    places = gazetteer()
+    head = "\n".join(ln for ln in _header_lines(text, 12) if len(ln) <= 60)
     for source in (title, issuer or "", head):
         if not source:
             continue
-        for full, short in PROVINCES.items():
-            if full in source or (source is title and source.startswith(short)):
-                city = re.search(rf"{full}(?P<city>[\u4e00-\u9fa5]{{2,8}}?(新区|市|州|区|县))", source)
-                if city and short in _MUNICIPALITIES:
-                    return city.group("city"), full + city.group("city"), "district"
-                level = "city" if short in _MUNICIPALITIES else "province"
-                return short, full, level
-        city = re.match(r"^(?:关于)?(?P<name>[\u4e00-\u9fa5]{2,4}?)市", source)
-        if city and not re.match(r"^(国家|全国|中央|关于)", city.group("name")):
-            return city.group("name"), city.group("name") + "市", "city"
-        if _NATIONAL_ISSUERS.match(source) or re.search(r"(“|\")?十[一二三四五六]五(”|\")?国家|^全国|^国家", source):
-            return "国家", "全国", "national"
-    return None, None, None
+        found = places.find(source)
+        if found:
+            chosen = found[0]
+            for other in found[1:]:
+                if other.within(chosen) and other.code != chosen.code:
+                    chosen = other
+            return Jurisdiction(chosen.name, places.full_name(chosen), chosen.level, chosen.code)
+        if _is_national(source):
+            return Jurisdiction(NATIONAL, "全国", "national", None)
+    return Jurisdiction(None, None, None, None)
 
 
 def extract_metadata(text: str, raw_text: str, fallback_title: str) -> DocumentMetadata:
     """Metadata of one document; ``raw_text`` is the capture before cleaning (page lines help)."""
     title = find_title(text, fallback_title)
     issuer, publisher = find_issuer(raw_text, title)
-    short, full, level = find_jurisdiction(title, issuer, text)
+    jurisdiction = find_jurisdiction(title, issuer, text)
     return DocumentMetadata(
         title=title,
         issuer=issuer,
         publisher=publisher,
         number=find_number(text),
         date=find_date(text, raw_text),
-        jurisdiction=short,
-        jurisdiction_full=full,
-        level=level,
+        jurisdiction=jurisdiction.name,
+        jurisdiction_full=jurisdiction.full_name,
+        level=jurisdiction.level,
         period=find_period(title, text),
+        region_code=jurisdiction.region_code,
     )

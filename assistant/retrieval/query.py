@@ -1,14 +1,9 @@
-"""Understanding the wording of a question before retrieval.
-
-* colloquial abbreviations, common typos and English words get their policy wording appended
-  (the original words stay, so nothing the user typed is lost);
-* places the question names are matched against the jurisdictions of the indexed documents.
-"""
+"""Query expansion: colloquial abbreviations, common typos and English words get their policy
+wording appended (the original words stay, so nothing the user typed is lost)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # Everyday or English wording -> the wording policy texts use.  Domain vocabulary, not answers.
 LEXICON: dict[str, str] = {
@@ -25,6 +20,11 @@ LEXICON: dict[str, str] = {
     "借钱": "融资",
     "bank": "银行",
     "loan": "贷款 融资",
+    "pledge": "质押",
+    "support": "支持",
+    "policy": "政策",
+    "finance": "融资",
+    "financing": "融资",
     "patent": "专利",
     "trademark": "商标",
     "copyright": "版权 著作权",
@@ -52,20 +52,6 @@ LEXICON: dict[str, str] = {
     "补贴": "补贴 资助 奖励 扶持",
 }
 
-ENGLISH_PLACES: dict[str, str] = {
-    "wuhan": "武汉", "sichuan": "四川", "guangxi": "广西", "zibo": "淄博", "beijing": "北京",
-    "shanghai": "上海", "guangdong": "广东", "zhejiang": "浙江", "hangzhou": "杭州", "shandong": "山东",
-    "hubei": "湖北", "nanning": "南宁", "chengdu": "成都", "shenzhen": "深圳", "luoyang": "洛阳",
-}
-NATIONAL_WORDS = re.compile(r"国家|全国|国务院|中央|national", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class QueryAnalysis:
-    text: str  # the question as asked
-    expanded: str  # with policy wording appended
-    places: frozenset[str]  # jurisdiction short names of indexed documents that the question names
-
 
 def expand(question: str) -> str:
     additions = []
@@ -76,20 +62,4 @@ def expand(question: str) -> str:
             not key.isascii() and key in question
         ):
             additions.append(wording)
-    for english, chinese in ENGLISH_PLACES.items():
-        if re.search(rf"(?<![a-z]){english}(?![a-z])", lowered):
-            additions.append(chinese)
     return question if not additions else question + " " + " ".join(additions)
-
-
-def named_places(text: str, jurisdictions: dict[str, set[str]]) -> frozenset[str]:
-    """Jurisdictions (short names) named in the text; ``jurisdictions`` maps short name -> its names."""
-    found = {short for short, names in jurisdictions.items() if short != "国家" and any(n in text for n in names)}
-    if "国家" in jurisdictions and NATIONAL_WORDS.search(text) and not found:
-        found.add("国家")
-    return frozenset(found)
-
-
-def analyse(question: str, jurisdictions: dict[str, set[str]]) -> QueryAnalysis:
-    expanded = expand(question)
-    return QueryAnalysis(question, expanded, named_places(expanded, jurisdictions))

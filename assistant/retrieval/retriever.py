@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.embedding.encoder import Encoder
+from assistant.geo import gazetteer
 from assistant.models import Chunk
-from assistant.retrieval.query import QueryAnalysis, analyse
+from assistant.question import QuestionAnalysis, analyse_question
 from assistant.store.index import PolicyIndex
 
 
@@ -41,16 +42,6 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int, weights: list[floa
     return fused
 
 
-def jurisdiction_names(index: PolicyIndex) -> dict[str, set[str]]:
-    """Short jurisdiction name -> the names a question may use for it (武汉 / 武汉市)."""
-    names: dict[str, set[str]] = {}
-    for document in index.documents.values():
-        meta = document.metadata
-        if meta.jurisdiction:
-            names.setdefault(meta.jurisdiction, set()).update(n for n in (meta.jurisdiction, meta.jurisdiction_full) if n)
-    return names
-
-
 class HybridRetriever:
     """Dense and BM25 candidates fused by reciprocal rank; a place the question names lifts the
     documents of that jurisdiction by one extra first-rank vote."""
@@ -62,10 +53,20 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.place_weight = place_weight
-        self.jurisdictions = jurisdiction_names(index)
 
-    def analyse(self, question: str) -> QueryAnalysis:
-        return analyse(question, self.jurisdictions)
+    def documents_for(self, analysis: QuestionAnalysis) -> set[str]:
+        """Documents whose jurisdiction covers a place the question names (南宁 -> the Guangxi plan),
+        or national documents when the question says 国家/全国."""
+        places = gazetteer()
+        matched = set()
+        for doc_id, document in self.index.documents.items():
+            code = document.metadata.region_code
+            region = places.by_code(code) if code else None
+            if region and any(place.within(region) or region.within(place) for place in analysis.places):
+                matched.add(doc_id)
+            elif document.metadata.level == "national" and analysis.national:
+                matched.add(doc_id)
+        return matched
 
     def allowed_positions(self, filters: Filters) -> np.ndarray | None:
         if filters.is_empty():
@@ -80,13 +81,12 @@ class HybridRetriever:
         return np.array(keep, dtype=np.int64)
 
     def run(self, question: str, top_k: int = 5, filters: Filters | None = None,
-            query_vector: np.ndarray | None = None) -> list[ScoredChunk]:
+            analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
         allowed = self.allowed_positions(filters or Filters())
         if allowed is not None and len(allowed) == 0:
             return []
-        query = self.analyse(question)
-        if query_vector is None:
-            query_vector = self.encoder.encode_queries([query.expanded])[0]
+        query = analysis or analyse_question(question)
+        query_vector = self.encoder.encode_queries([query.expanded])[0]
         dense_ids, _ = self.index.dense.search(query_vector, self.candidates, allowed)
         bm25_scores = self.index.bm25.scores(query.expanded)
         if allowed is not None:
@@ -97,10 +97,11 @@ class HybridRetriever:
         bm25_ids = [int(i) for i in order if bm25_scores[i] > 0]
         dense_list = [int(i) for i in dense_ids]
         fused = reciprocal_rank_fusion([dense_list, bm25_ids], self.rrf_k)
-        if query.places:
+        lifted = self.documents_for(query)
+        if lifted:
             bonus = self.place_weight / (self.rrf_k + 1)
             for item in fused:
-                if self.index.documents[self.index.chunks[item].doc_id].metadata.jurisdiction in query.places:
+                if self.index.chunks[item].doc_id in lifted:
                     fused[item] += bonus
         dense_rank = {item: r for r, item in enumerate(dense_list, start=1)}
         bm25_rank = {item: r for r, item in enumerate(bm25_ids, start=1)}

@@ -1,7 +1,8 @@
 """Retrieval against the dev gold questions, on a real index of the bundled corpus."""
 
 from assistant.evaluation import GoldItem, GoldSpan, evaluate
-from assistant.retrieval.query import analyse, expand
+from assistant.question import analyse_question
+from assistant.retrieval.query import expand
 from assistant.retrieval.retriever import Filters, reciprocal_rank_fusion
 from tests.conftest import dev_items
 
@@ -54,10 +55,15 @@ def test_rrf_prefers_items_ranked_well_by_both() -> None:
     assert fused[4] < fused[3] < fused[1]
 
 
-def test_query_expansion_and_places() -> None:
+def test_query_expansion() -> None:
     assert "高新技术企业" in expand("能申报高企吗")
     assert "银行" in expand("can a bank lend against my patent")
-    places = {"武汉": {"武汉", "武汉市"}, "国家": {"国家", "全国"}, "广西": {"广西", "广西壮族自治区"}}
-    assert analyse("Wuhan 有什么支持", places).places == {"武汉"}
-    assert analyse("全国的满意度目标", places).places == {"国家"}
-    assert analyse("杭州有贴息吗", places).places == frozenset()
+    assert "武汉" in analyse_question("Wuhan IP pledge loan support?").expanded
+
+
+def test_place_lifts_the_documents_that_cover_it(assistant) -> None:
+    retriever = assistant.retriever
+    assert retriever.documents_for(analyse_question("南宁的企业有什么支持")) == {"guangxi-ip-protection-use-plan-14th-fyp"}
+    assert retriever.documents_for(analyse_question("攀枝花的企业")) == {"sichuan-ip-strategy-action-plan-2016-2020"}
+    assert retriever.documents_for(analyse_question("全国的满意度目标")) == {"national-ip-protection-use-plan-14th-fyp"}
+    assert retriever.documents_for(analyse_question("杭州有贴息吗")) == set()
