@@ -1,4 +1,4 @@
-"""Command line: ingest, ask, docs, doc, eval."""
+"""Command line: ingest, ask, chat, docs, doc, eval."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from assistant.embedding.encoder import ModelLoadError
 from assistant.evaluation import GoldFileError, evaluate, load_gold
 from assistant.ingest.reader import UnreadableFileError
-from assistant.models import Answer
+from assistant.models import Answer, Turn
 from assistant.retrieval.retriever import Filters
 from assistant.service import PolicyAssistant, QuestionError, build_index, validate_question
 from assistant.settings import Settings
@@ -61,6 +61,8 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         _dump(answer.model_dump())
         return
+    if answer.resolved_question:
+        print(f"（结合上文理解为：{answer.resolved_question}）")
     print(answer.answer)
     if answer.citations:
         print("\n出处：")
@@ -68,14 +70,27 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
             print(f"[{n}] {c.doc_id} {c.section} (字符 {c.start}–{c.end}, 相关度 {c.score:.4f})")
 
 
+def _history(path: str | None) -> list[Turn]:
+    """Prior turns from a JSON file: [{"question": ..., "answer": ...}, ...]."""
+    if not path:
+        return []
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+        return [Turn(**row) for row in rows]
+    except (OSError, ValueError, TypeError) as err:
+        raise CliError(f"--history {path}: expected a JSON list of {{question, answer}} objects ({err})",
+                       EXIT_USAGE) from err
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    history = _history(args.history)
     if args.question != "-":
         validate_question(args.question, settings.max_question_chars)  # fail before loading anything
     assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
     filters = _filters(args)
     if args.question != "-":
-        _print_answer(assistant.ask(args.question, args.k, filters), args.json)
+        _print_answer(assistant.ask(args.question, args.k, filters, history), args.json)
         return 0
     status = 0
     for number, line in enumerate(sys.stdin, start=1):  # one question a line, one JSON answer a line
@@ -88,6 +103,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
             status = EXIT_USAGE
         sys.stdout.flush()
     return status
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive conversation in the terminal; follow-ups use the earlier turns."""
+    settings = _settings(args)
+    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
+    history: list[Turn] = []
+    print("政策问答（输入问题后回车；/new 开始新对话；/quit 退出）")
+    while True:
+        try:
+            question = input("问> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question in ("/quit", "/exit", "exit", "quit"):
+            return 0
+        if question == "/new":
+            history.clear()
+            print("（已开始新对话）")
+            continue
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, args.k, _filters(args), history)
+        except QuestionError as err:
+            print(f"error: {err}")
+            continue
+        _print_answer(answer, as_json=False)
+        print()
+        history.append(Turn(question=question, answer=answer.answer))
 
 
 def _load(args: argparse.Namespace):
@@ -131,14 +176,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args)
     items = load_gold(Path(args.file))
     assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
-    report = evaluate(assistant.index, items, lambda q: assistant.ask(q, max(args.k, settings.top_k)), args.k)
+    report = evaluate(assistant.index, items, lambda q, h: assistant.ask(q, max(args.k, settings.top_k), history=h),
+                      args.k)
     if args.json:
         _dump(report.to_dict())
         return 0
-    print(f"{'cat':<8}{'n':>4}{'hit@1':>8}{f'hit@{args.k}':>8}{'MRR':>8}{'keys':>8}{'abstain':>9}{'med.len':>9}")
+    print(f"{'cat':<6}{'n':>4}{'hit@1':>8}{f'hit@{args.k}':>8}{'MRR':>8}{'keys':>8}{'intent':>8}{'abstain':>9}"
+          f"{'med.len':>9}")
     for name, score in [*sorted(report.categories.items()), ("all", report.overall)]:
-        print(f"{name:<8}{score.n:>4}{score.hit1:>8.3f}{score.hitk:>8.3f}{score.mrr:>8.3f}"
-              f"{score.key_accuracy:>8.3f}{score.abstained:>9.3f}{score.median_answer_chars:>9.0f}")
+        print(f"{name:<6}{score.n:>4}{score.hit1:>8.3f}{score.hitk:>8.3f}{score.mrr:>8.3f}"
+              f"{score.key_accuracy:>8.3f}{score.intent_accuracy:>8.3f}{score.abstained:>9.3f}"
+              f"{score.median_answer_chars:>9.0f}")
+    abstention = report.abstention()
+    print(f"abstention on E: precision {abstention['precision']:.3f}, recall {abstention['recall']:.3f}; "
+          f"false abstentions on answerable: {abstention['false_abstention_rate']:.3f}")
     print(f"unfaithful citations: {report.unfaithful_citations}")
     for span in report.unlocated_spans:
         print(f"gold span not found in the index: {span}", file=sys.stderr)
@@ -168,7 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="citations to return (default 5)")
     p.add_argument("--doc", action="append", help="only this document id (repeatable)")
     p.add_argument("--jurisdiction", action="append", help="only documents of this jurisdiction, e.g. 武汉 (repeatable)")
+    p.add_argument("--history", metavar="FILE", help="earlier turns as a JSON list of {question, answer}")
     p.set_defaults(func=cmd_ask)
+
+    p = with_index(sub.add_parser("chat", help="an interactive conversation in the terminal"))
+    p.add_argument("--k", type=int, default=None)
+    p.add_argument("--doc", action="append")
+    p.add_argument("--jurisdiction", action="append")
+    p.set_defaults(func=cmd_chat)
 
     p = with_index(sub.add_parser("docs", help="list the indexed documents"))
     p.add_argument("--json", action="store_true")

@@ -1,9 +1,11 @@
 """Scoring the assistant against a gold file (the format of shared/eval/dev.jsonl).
 
 Retrieval hit@k: one of the first k citations overlaps a gold span of the same document
-(character offsets into the document's cleaned text); MRR over the first k; key accuracy (every
-answer key appears in the answer text); citation faithfulness (quote == text[start:end]);
-abstention on unanswerable questions (category E).
+(character offsets into the document's cleaned text); hit@1 is "citation in gold@1"; MRR over
+the first k; key accuracy (every answer key appears in the answer text); citation faithfulness
+(quote == text[start:end]); abstention precision and recall on unanswerable questions (category
+E) and false abstentions on the others; intent accuracy; median answer length.  An item may carry
+``history`` (earlier turns, each {question, answer}) for two-turn conversations.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
-from assistant.models import Answer
+from assistant.models import Answer, Turn
 from assistant.store.index import PolicyIndex
+
+# The intent each gold category asks for (category E has none: it must abstain).
+CATEGORY_INTENT = {"A": "support", "B": "who_leads", "C": "figure", "D": "locate"}
+UNANSWERABLE = "E"
 
 
 class GoldFileError(ValueError):
@@ -36,6 +42,7 @@ class GoldItem:
     question: str
     gold: list[GoldSpan]
     answer_keys: list[str]
+    history: list[Turn] = field(default_factory=list)  # earlier turns of a conversation
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -57,6 +64,8 @@ def load_gold(path: Path) -> list[GoldItem]:
                     question=str(row["question"]),
                     gold=[GoldSpan(g["doc"], g.get("section", ""), g["span"]) for g in row.get("gold", [])],
                     answer_keys=[str(k) for k in row.get("answer_keys", [])],
+                    history=[Turn(question=str(t["question"]), answer=str(t.get("answer", "")))
+                             for t in row.get("history", [])],
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as err:
@@ -105,6 +114,7 @@ class CategoryScore:
     mrr: float = 0.0
     key_accuracy: float = 0.0
     abstained: float = 0.0
+    intent_accuracy: float = 0.0
     median_answer_chars: float = 0.0
 
 
@@ -117,6 +127,18 @@ class EvalReport:
     unlocated_spans: list[str] = field(default_factory=list)
     items: list[ItemResult] = field(default_factory=list)
 
+    def abstention(self) -> dict[str, float]:
+        """Precision and recall of abstaining on unanswerable (E) items; false abstentions on the rest."""
+        abstained = [r for r in self.items if r.answer.abstained]
+        unanswerable = [r for r in self.items if r.item.category == UNANSWERABLE]
+        answerable = [r for r in self.items if r.item.category != UNANSWERABLE]
+        correct = sum(r.item.category == UNANSWERABLE for r in abstained)
+        return {
+            "precision": correct / len(abstained) if abstained else 1.0,
+            "recall": correct / len(unanswerable) if unanswerable else 1.0,
+            "false_abstention_rate": sum(r.answer.abstained for r in answerable) / len(answerable) if answerable else 0.0,
+        }
+
     def to_dict(self) -> dict:
         def as_dict(score: CategoryScore) -> dict:
             return {key: round(value, 4) if isinstance(value, float) else value for key, value in vars(score).items()}
@@ -126,6 +148,7 @@ class EvalReport:
             "overall": as_dict(self.overall),
             "categories": {name: as_dict(score) for name, score in sorted(self.categories.items())},
             "unfaithful_citations": self.unfaithful_citations,
+            "abstention": {key: round(value, 4) for key, value in self.abstention().items()},
             "unlocated_spans": self.unlocated_spans,
             "misses": [r.item.id for r in self.items if r.item.gold and r.rank is None],
         }
@@ -140,18 +163,23 @@ def _score(results: list[ItemResult], k: int) -> CategoryScore:
         score.hitk = sum(r.rank is not None and r.rank <= k for r in answerable) / len(answerable)
         score.mrr = sum(1 / r.rank for r in answerable if r.rank) / len(answerable)
         score.key_accuracy = sum(r.keys_ok for r in answerable) / len(answerable)
+    with_intent = [r for r in results if r.item.category in CATEGORY_INTENT]
+    if with_intent:
+        score.intent_accuracy = sum(r.answer.intent == CATEGORY_INTENT[r.item.category] for r in with_intent) / len(
+            with_intent)
     if results:
         score.abstained = sum(r.answer.abstained for r in results) / len(results)
         score.median_answer_chars = float(median(len(r.answer.answer) for r in results))
     return score
 
 
-def evaluate(index: PolicyIndex, items: list[GoldItem], ask: Callable[[str], Answer], k: int = 5) -> EvalReport:
+def evaluate(index: PolicyIndex, items: list[GoldItem], ask: Callable[[str, list[Turn]], Answer],
+             k: int = 5) -> EvalReport:
     results: list[ItemResult] = []
     unlocated: list[str] = []
     unfaithful = 0
     for item in items:
-        answer = ask(item.question)
+        answer = ask(item.question, item.history)
         spans = []
         for span in item.gold:
             places = locate(index, span)

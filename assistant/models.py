@@ -127,3 +127,5 @@ class Answer(BaseModel):
     answer: str
     abstained: bool
     citations: list[Citation] = Field(default_factory=list)
+    intent: str | None = None  # who_leads / support / figure / locate / general
+    resolved_question: str | None = None  # a follow-up read with the previous turn

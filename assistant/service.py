@@ -9,6 +9,8 @@ from pathlib import Path
 
 from assistant.answer.abstain import decide
 from assistant.answer.composer import AnswerComposer
+from assistant.answer.generative import GenerationSettings, GenerativeWriter
+from assistant.conversation import MAX_HISTORY_TURNS, resolve_follow_up
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_corpus_dir
 from assistant.models import Answer, Turn
@@ -62,6 +64,12 @@ class PolicyAssistant:
         self.encoder = encoder
         self.retriever = HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
         self.composer = AnswerComposer(index, settings.today)
+        self.writer = (
+            GenerativeWriter(GenerationSettings(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                                                settings.llm_timeout))
+            if settings.llm_base_url
+            else None
+        )
 
     @classmethod
     def open(cls, settings: Settings, build_if_missing: bool = False) -> PolicyAssistant:
@@ -82,6 +90,12 @@ class PolicyAssistant:
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None,
             history: list[Turn] | None = None) -> Answer:
         text = validate_question(question, self.settings.max_question_chars)
-        analysis = analyse_question(text)
-        hits = self.retriever.run(text, top_k or self.settings.top_k, filters, analysis=analysis)
-        return self.composer.run(analysis, hits, decide(analysis, hits, self.index))
+        history = list(history or [])[-MAX_HISTORY_TURNS:]
+        resolved = resolve_follow_up(text, history)
+        analysis = analyse_question(resolved)
+        hits = self.retriever.run(resolved, top_k or self.settings.top_k, filters, analysis=analysis)
+        answer = self.composer.run(analysis, hits, decide(analysis, hits, self.index))
+        if self.writer is not None:
+            answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
+        return answer.model_copy(update={"question": text, "intent": analysis.intent,
+                                         "resolved_question": resolved if resolved != text else None})

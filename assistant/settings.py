@@ -35,3 +35,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Citations returned per answer.")
     max_question_chars: int = Field(2000, ge=1)
     today: date = Field(default_factory=date.today, description="The date policy validity is judged by.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) that words answers; unset = extractive."
+    )
+    llm_model: str = Field("default", description="Model name sent to that server.")
+    llm_api_key: str | None = Field(None, description="Bearer key for that server, if it needs one.")
+    llm_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the server before falling back.")

@@ -18,7 +18,7 @@ def gold_items() -> list[GoldItem]:
 
 def test_dev_hit_at_5_floor_on_answerable_categories(assistant) -> None:
     items = [i for i in gold_items() if i.category in "ABCD"]
-    report = evaluate(assistant.index, items, lambda q: assistant.ask(q), k=5)
+    report = evaluate(assistant.index, items, lambda q, h: assistant.ask(q, history=h), k=5)
     assert not report.unlocated_spans
     assert report.overall.hitk >= HIT5_FLOOR, report.to_dict()
     assert report.overall.mrr >= 0.75, report.to_dict()
