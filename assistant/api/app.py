@@ -1,0 +1,68 @@
+"""The FastAPI application: routers per resource, JSON errors, the model and index loaded once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant import __version__
+from assistant.api.routers import ask, documents, feedback, health, pages
+from assistant.feedback import FeedbackStore
+from assistant.service import PolicyAssistant, QuestionError
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse(status_code=400, content={"error": "malformed JSON body"})
+    detail = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+               "message": str(e.get("msg", "")).removeprefix("Value error, ")} for e in errors]
+    first = detail[0] if detail else {"field": "", "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return JSONResponse(status_code=422, content={"error": message, "detail": detail})
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return JSONResponse(status_code=exc.status_code, content={"error": str(exc.detail)}, headers=exc.headers)
+
+
+def _question_error(request: Request, exc: QuestionError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"error": str(exc)})
+
+
+def create_app(settings: Settings | None = None, assistant: PolicyAssistant | None = None,
+               build_if_missing: bool = False) -> FastAPI:
+    """The app; pass an already loaded assistant (tests) or let start-up load it once."""
+    settings = settings or (assistant.settings if assistant else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "assistant", None) is None:
+            app.state.assistant = PolicyAssistant.open(settings, build_if_missing=build_if_missing)
+        app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        log.info("serving %d documents, %d chunks", len(app.state.assistant.index.documents),
+                 len(app.state.assistant.index.chunks))
+        yield
+
+    app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan,
+                  description="Cited answers from Chinese government policy documents.")
+    app.state.assistant = assistant
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(QuestionError, _question_error)
+    for router in (ask.router, documents.router, feedback.router, health.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(resources.files("assistant.web") / "static")), name="static")
+    return app

@@ -1,0 +1,17 @@
+"""GET /healthz."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from assistant.api.deps import AssistantDep
+from assistant.api.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(assistant: AssistantDep) -> Health:
+    return Health(status="ok", index_loaded=True, documents=len(assistant.index.documents),
+                  chunks=len(assistant.index.chunks), model=assistant.index.model,
+                  index_dir=str(assistant.settings.index_dir))
