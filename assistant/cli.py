@@ -1,9 +1,10 @@
-"""Command line: ingest, ask, chat, serve, feedback, docs, doc, eval."""
+"""Command line: ingest, ask, chat, match, serve, feedback, docs, doc, eval."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import asdict
 import logging
 import sys
@@ -13,6 +14,10 @@ from typing import Any
 from assistant.embedding.encoder import ModelLoadError
 from assistant.evaluation import GoldFileError, evaluate, load_gold
 from assistant.ingest.reader import UnreadableFileError
+from pydantic import ValidationError
+
+from assistant.matching.matcher import EnterpriseProfile, ProfileError
+from assistant.matching.presenter import match_text, match_to_dict
 from assistant.models import Answer, Turn
 from assistant.retrieval.retriever import Filters
 from assistant.service import (
@@ -142,6 +147,49 @@ def cmd_chat(args: argparse.Namespace) -> int:
         history.append(Turn(question=question, answer=answer.answer))
 
 
+def _split(values: list[str] | None) -> list[str]:
+    return [v for value in values or [] for v in re.split(r"[,，、]", value) if v.strip()]
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    """Measures that apply to an enterprise profile."""
+    try:
+        profile = EnterpriseProfile(location=args.location, traits=_split(args.traits), needs=_split(args.needs))
+    except ValidationError as err:
+        raise CliError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors()), EXIT_USAGE) from None
+    settings = _settings(args)
+    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
+    try:
+        result = assistant.match(profile, limit=args.limit, exclude_ended=args.exclude_ended)
+    except ProfileError as err:
+        raise CliError(str(err), EXIT_USAGE) from None
+    if args.json:
+        _dump(match_to_dict(result, assistant.index))
+    else:
+        print(match_text(result, assistant.index))
+    return 0
+
+
+def cmd_match_eval(args: argparse.Namespace) -> int:
+    """Score the matcher against hand-labelled profiles."""
+    from assistant.matching.evaluation import evaluate_matcher, load_cases
+
+    try:
+        cases = load_cases(Path(args.file))
+    except (OSError, ValueError) as err:
+        raise CliError(str(err), EXIT_USAGE) from None
+    assistant = PolicyAssistant.open(_settings(args), build_if_missing=not args.index)
+    report = evaluate_matcher(lambda profile, k: assistant.match(profile, limit=k), assistant.index, cases, args.k)
+    if args.json:
+        _dump(report.to_dict())
+    else:
+        print(f"profiles {report.cases}: precision@5 {report.precision_at_5:.3f} "
+              f"(best possible {report.best_possible_precision_at_5:.3f}), recall@{report.k} "
+              f"{report.recall_at_k:.3f}, out-of-jurisdiction measures {report.out_of_jurisdiction}, "
+              f"ended plans shown unmarked {report.ended_unmarked}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """The HTTP API and web chat; the model and index load once at start-up."""
     import uvicorn
@@ -257,6 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append")
     p.add_argument("--jurisdiction", action="append")
     p.set_defaults(func=cmd_chat)
+
+    p = with_index(sub.add_parser("match", help="measures that apply to an enterprise profile"))
+    p.add_argument("--location", help="province, city or district (武汉, Wuhan, 南宁)")
+    p.add_argument("--traits", action="append", help="e.g. 专精特新,高新技术企业 (repeatable or comma-separated)")
+    p.add_argument("--needs", action="append", help="e.g. 融资,保险 (repeatable or comma-separated)")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--exclude-ended", action="store_true", help="leave out plans whose period has ended")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_match)
+
+    p = with_index(sub.add_parser("match-eval", help="score the matcher against labelled profiles"))
+    p.add_argument("file")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_match_eval)
 
     p = with_index(sub.add_parser("serve", help="run the HTTP API and the web chat"))
     p.add_argument("--host", default="127.0.0.1")

@@ -61,6 +61,7 @@ class DocumentMetadata:
     level: str | None = None  # national / province / city / district
     period: Period | None = None
     region_code: str | None = None  # administrative division code; None for national documents
+    supersedes: str | None = None  # doc_id of the plan this one replaces
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Chunk:
     kind: str = "clause"  # clause / table_row / table_note
     responsibility: Responsibility | None = None
     row: dict[str, str] | None = None
+    needs: tuple[str, ...] = ()  # needs the clause serves (融资/质押, 保险 …), tagged at indexing
+    traits: tuple[str, ...] = ()  # enterprise traits it names (专精特新, 高校/科研院所 …)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,7 +87,8 @@ class Chunk:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
         resp = data.get("responsibility")
-        return cls(**{**data, "responsibility": Responsibility(**resp) if resp else None})
+        return cls(**{**data, "responsibility": Responsibility(**resp) if resp else None,
+                      "needs": tuple(data.get("needs", ())), "traits": tuple(data.get("traits", ()))})
 
 
 @dataclass

@@ -15,7 +15,10 @@ from assistant.conversation import MAX_HISTORY_TURNS, resolve_follow_up
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_corpus_dir
 from assistant.models import Answer, Turn
-from assistant.question import analyse_question
+from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
+from assistant.matching.presenter import match_answer
+from assistant.matching.profile import profile_from_question
+from assistant.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
@@ -65,6 +68,7 @@ class PolicyAssistant:
         self.encoder = encoder
         self.retriever = HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
         self.composer = AnswerComposer(index, settings.today)
+        self.matcher = ProfileMatcher(index, encoder, settings.today)
         self.writer = (
             GenerativeWriter(GenerationSettings(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
                                                 settings.llm_timeout))
@@ -94,12 +98,28 @@ class PolicyAssistant:
         history = list(history or [])[-MAX_HISTORY_TURNS:]
         resolved = resolve_follow_up(text, history)
         analysis = analyse_question(resolved)
-        hits = self.retriever.run(resolved, top_k or self.settings.top_k, filters, analysis=analysis)
-        answer = self.composer.run(analysis, hits, decide(analysis, hits, self.index))
+        answer = self._answer_profile(analysis) if not filters or filters.is_empty() else None
+        if answer is None:
+            hits = self.retriever.run(resolved, top_k or self.settings.top_k, filters, analysis=analysis)
+            answer = self.composer.run(analysis, hits, decide(analysis, hits, self.index))
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
                                          "resolved_question": resolved if resolved != text else None})
+
+    def match(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
+        """The measures that apply to an enterprise profile (raises ProfileError for a bad location)."""
+        return self.matcher.run(profile, limit=limit, exclude_ended=exclude_ended)
+
+    def _answer_profile(self, analysis: QuestionAnalysis) -> Answer | None:
+        """"我是淄博的专精特新企业,有什么支持?": a self-described enterprise asking broadly gets the matcher."""
+        profile = profile_from_question(analysis)
+        if profile is None:
+            return None
+        result = self.matcher.run(profile, limit=5)
+        if not result.measures:
+            return None
+        return match_answer(analysis.text, result, self.index, analysis.intent)
 
 
 def describe_documents(index: PolicyIndex) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.chunker import passage_text
+from assistant.matching.tagging import tag_chunks
 from assistant.models import ParsedDocument
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import DenseIndex
@@ -23,8 +24,11 @@ class IndexBuilder:
         titles = {d.doc_id: d.metadata.title for d in documents}
         passages = [passage_text(titles[c.doc_id], c) for c in chunks]
         vectors = self.encoder.encode_passages(passages, show_progress=show_progress)
+        chunks, thresholds = tag_chunks(chunks, vectors, self.encoder)
+        manifest = make_manifest(self.encoder.model_id, self.encoder.dimension, self.bm25_tokenizer, stored, chunks)
+        manifest["need_thresholds"] = thresholds
         return PolicyIndex(
-            manifest=make_manifest(self.encoder.model_id, self.encoder.dimension, self.bm25_tokenizer, stored, chunks),
+            manifest=manifest,
             documents={d.doc_id: d for d in stored},
             chunks=chunks,
             dense=DenseIndex.build(vectors),

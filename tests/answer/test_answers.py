@@ -37,7 +37,7 @@ def test_figure_from_table_row_and_from_text(assistant) -> None:
 
 
 def test_support_lists_measures_with_period_and_units(assistant) -> None:
-    answer = assistant.ask("我们是广西的中小企业,想用商标品牌做推广,有什么扶持?")
+    answer = assistant.ask("广西的中小企业想用商标品牌做推广,有什么扶持?")
     assert answer.intent == "support" and answer.answer.startswith("可适用的支持措施")
     assert "《广西壮族自治区知识产权保护和运用十四五规划》（规划期2021—2025年，规划期已结束）" in answer.answer
     assert len(answer.answer) < 900
@@ -84,3 +84,11 @@ def test_dev_answer_quality_thresholds(assistant) -> None:
     abstention = report.abstention()
     assert abstention["recall"] >= 0.9 and abstention["false_abstention_rate"] <= 0.05
     assert report.unfaithful_citations == 0
+
+
+def test_self_described_enterprise_gets_the_profile_matcher(assistant) -> None:
+    answer = assistant.ask("我是淄博的专精特新企业,知识产权有什么支持?")
+    assert answer.answer.startswith("适用于淄博市专精特新企业的措施")
+    assert answer.citations and {c.doc_id for c in answer.citations} <= {
+        "zibo-ip-service-industry-opinions-2023", "national-ip-protection-use-plan-14th-fyp"}
+    assert "十七、" in {c.section for c in answer.citations}

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from assistant.api.deps import AssistantDep
+from assistant.matching.taxonomy import NEEDS, TRAITS
 from assistant.service import describe_document, describe_documents
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +34,11 @@ def jurisdiction_options(assistant) -> list[dict[str, str]]:
 def chat_page(request: Request, assistant: AssistantDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "chat.html", {"examples": EXAMPLES,
                                                              "jurisdictions": jurisdiction_options(assistant)})
+
+
+@router.get("/match", response_class=HTMLResponse)
+def match_page(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "match.html", {"traits": list(TRAITS), "needs": list(NEEDS)})
 
 
 @router.get("/documents", response_class=HTMLResponse)

@@ -1,0 +1,38 @@
+"""POST /api/match: an enterprise profile in, the measures that apply out, grouped by level."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from assistant.api.deps import AssistantDep
+from assistant.api.schemas import ErrorBody
+from assistant.matching.matcher import EnterpriseProfile, ProfileError
+from assistant.matching.presenter import match_to_dict
+
+router = APIRouter(prefix="/api", tags=["match"])
+
+
+class MatchRequest(EnterpriseProfile):
+    limit: int = Field(10, ge=1, le=50, description="Measures to return.")
+    exclude_ended: bool = Field(False, description="Leave out plans whose period has ended or that were replaced.")
+
+
+class MatchResponse(BaseModel):
+    profile: dict
+    location: dict | None
+    covering_documents: list[str]
+    groups: list[dict]
+    unmatched_needs: list[str]
+    answer: str
+
+
+@router.post("/match", response_model=MatchResponse, responses={422: {"model": ErrorBody}})
+def match(request: MatchRequest, assistant: AssistantDep) -> dict:
+    """Measures for a profile: location (Chinese or pinyin), traits, needs; each with its citation."""
+    profile = EnterpriseProfile(**request.model_dump(exclude={"limit", "exclude_ended"}))
+    try:
+        result = assistant.match(profile, limit=request.limit, exclude_ended=request.exclude_ended)
+    except ProfileError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    return match_to_dict(result, assistant.index)

@@ -1,0 +1,1 @@
+"""Matching an enterprise profile to the policy measures that apply to it ("政策找企业")."""
