@@ -1,4 +1,4 @@
-"""Finding policy files and decoding them whatever their encoding."""
+"""Finding policy files and reading them whatever their encoding or format."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+from assistant.ingest.formats import SUPPORTED_SUFFIXES, FormatError, extract
 
 
 class UnreadableFileError(ValueError):
@@ -20,7 +20,7 @@ class SourceFile:
     doc_id: str  # the file's stem
     path: Path
     text: str
-    encoding: str
+    encoding: str  # the text encoding, or pdf / docx / html for converted formats
     content_hash: str  # sha256 of the raw bytes
 
 
@@ -37,7 +37,9 @@ def find_files(paths: list[Path]) -> list[Path]:
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             found[path.resolve()] = None
         else:
-            raise UnreadableFileError(f"{path}: unsupported file type {path.suffix or '(none)'}; use .txt or .md")
+            raise UnreadableFileError(
+                f"{path}: unsupported file type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
+            )
     return list(found)
 
 
@@ -103,8 +105,8 @@ def read_source(path: Path) -> SourceFile:
     """Read one file; raise UnreadableFileError naming the file if it is not decodable text."""
     raw = path.read_bytes()
     try:
-        text, encoding = decode_bytes(raw)
-    except UnreadableFileError as err:
+        text, encoding = extract(raw, path.suffix, decode_bytes)
+    except (UnreadableFileError, FormatError) as err:
         raise UnreadableFileError(f"{path}: {err}") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     return SourceFile(

@@ -53,7 +53,7 @@ def test_crlf_and_bom_are_normalised(tmp_path: Path) -> None:
 def test_find_files_rejects_missing_and_unsupported(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope"):
         find_files([tmp_path / "nope"])
-    other = tmp_path / "x.pdf"
-    other.write_bytes(b"%PDF")
+    other = tmp_path / "x.xlsx"
+    other.write_bytes(b"PK\x03\x04")
     with pytest.raises(UnreadableFileError, match="unsupported file type"):
         find_files([other])
