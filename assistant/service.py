@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,7 +23,15 @@ from assistant.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
-from assistant.store.index import IndexNotFoundError, PolicyIndex, load_index, save_index
+from assistant.store.index import (
+    IndexNotFoundError,
+    IndexProblem,
+    PolicyIndex,
+    index_lock,
+    load_index,
+    save_index,
+    version_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,26 +64,79 @@ def build_index(settings: Settings, paths: list[Path] | None = None, encoder: En
     started = time.perf_counter()
     result = DocumentIngester(settings.chunk_max_chars).run(paths or [bundled_corpus_dir()])
     encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
-    index = IndexBuilder(encoder, settings.bm25_tokenizer).run(result.documents, show_progress=show_progress)
-    save_index(index, settings.index_dir)
+    index, _ = IndexBuilder(encoder, settings.bm25_tokenizer).run(result.documents, show_progress=show_progress)
+    with index_lock(settings.index_dir):
+        save_index(index, settings.index_dir)
     return IngestReport(result, settings.index_dir, len(index.documents), len(index.chunks),
                         time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class LoadedIndex:
+    """One version of the index with the components built on it; swapped whole on reload."""
+
+    index: PolicyIndex
+    retriever: HybridRetriever
+    composer: AnswerComposer
+    matcher: ProfileMatcher
+
+
 class PolicyAssistant:
-    def __init__(self, settings: Settings, index: PolicyIndex, encoder: Encoder):
+    """Answers and matches from the live index.  With ``auto_reload`` (the default) a finished
+    update of the index directory is picked up by the next request, without a restart; a request
+    always works on one complete version."""
+
+    def __init__(self, settings: Settings, index: PolicyIndex, encoder: Encoder, auto_reload: bool = True):
         self.settings = settings
-        self.index = index
         self.encoder = encoder
-        self.retriever = HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
-        self.composer = AnswerComposer(index, settings.today)
-        self.matcher = ProfileMatcher(index, encoder, settings.today)
+        self.auto_reload = auto_reload
+        self._reload_lock = threading.Lock()
+        self._loaded = self._build(index)
         self.writer = (
             GenerativeWriter(GenerationSettings(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
                                                 settings.llm_timeout))
             if settings.llm_base_url
             else None
         )
+
+    def _build(self, index: PolicyIndex) -> LoadedIndex:
+        return LoadedIndex(
+            index=index,
+            retriever=HybridRetriever(index, self.encoder, self.settings.rrf_k, self.settings.candidates),
+            composer=AnswerComposer(index, self.settings.today),
+            matcher=ProfileMatcher(index, self.encoder, self.settings.today),
+        )
+
+    @property
+    def index(self) -> PolicyIndex:
+        return self._loaded.index
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self._loaded.retriever
+
+    def current(self) -> LoadedIndex:
+        """The live version, reloaded first if the index directory has moved on."""
+        if self.auto_reload:
+            self.refresh()
+        return self._loaded
+
+    def refresh(self) -> bool:
+        """Load a newer version of the index if one was saved; True if it did."""
+        name = version_name(self.settings.index_dir)
+        if not name or name == self._loaded.index.version:
+            return False
+        with self._reload_lock:
+            if version_name(self.settings.index_dir) == self._loaded.index.version:
+                return False
+            try:
+                index = load_index(self.settings.index_dir, self.settings.model)
+            except IndexProblem as err:  # keep serving the version we have
+                log.warning("index reload failed, still serving %s: %s", self._loaded.index.version, err)
+                return False
+            self._loaded = self._build(index)
+            log.info("reloaded index version %s", index.version)
+            return True
 
     @classmethod
     def open(cls, settings: Settings, build_if_missing: bool = False) -> PolicyAssistant:
@@ -95,13 +157,14 @@ class PolicyAssistant:
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None,
             history: list[Turn] | None = None) -> Answer:
         text = validate_question(question, self.settings.max_question_chars)
+        state = self.current()
         history = list(history or [])[-MAX_HISTORY_TURNS:]
         resolved = resolve_follow_up(text, history)
         analysis = analyse_question(resolved)
-        answer = self._answer_profile(analysis) if not filters or filters.is_empty() else None
+        answer = self._answer_profile(state, analysis) if not filters or filters.is_empty() else None
         if answer is None:
-            hits = self.retriever.run(resolved, top_k or self.settings.top_k, filters, analysis=analysis)
-            answer = self.composer.run(analysis, hits, decide(analysis, hits, self.index))
+            hits = state.retriever.run(resolved, top_k or self.settings.top_k, filters, analysis=analysis)
+            answer = state.composer.run(analysis, hits, decide(analysis, hits, state.index))
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
@@ -109,17 +172,18 @@ class PolicyAssistant:
 
     def match(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         """The measures that apply to an enterprise profile (raises ProfileError for a bad location)."""
-        return self.matcher.run(profile, limit=limit, exclude_ended=exclude_ended)
+        return self.current().matcher.run(profile, limit=limit, exclude_ended=exclude_ended)
 
-    def _answer_profile(self, analysis: QuestionAnalysis) -> Answer | None:
+    @staticmethod
+    def _answer_profile(state: LoadedIndex, analysis: QuestionAnalysis) -> Answer | None:
         """"我是淄博的专精特新企业,有什么支持?": a self-described enterprise asking broadly gets the matcher."""
         profile = profile_from_question(analysis)
         if profile is None:
             return None
-        result = self.matcher.run(profile, limit=5)
+        result = state.matcher.run(profile, limit=5)
         if not result.measures:
             return None
-        return match_answer(analysis.text, result, self.index, analysis.intent)
+        return match_answer(analysis.text, result, state.index, analysis.intent)
 
 
 def describe_documents(index: PolicyIndex) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.ingest.chunker import chunk_clauses
 from assistant.ingest.cleaner import clean_text
 from assistant.ingest.metadata import extract_metadata
+from assistant.ingest.overrides import MetadataOverrides, apply_overrides, merge, read_sidecar
 from assistant.ingest.reader import SourceFile, UnreadableFileError, find_files, read_source
 from assistant.ingest.structure import parse_structure
 from assistant.models import ParsedDocument
@@ -47,25 +48,28 @@ class IngestResult:
 
 
 class DocumentIngester:
-    """Reads files and folders; an undecodable or empty file is reported and skipped."""
+    """Reads files and folders; an undecodable or empty file is reported and skipped.
+
+    Metadata comes from the text, then a ``NAME.meta.json`` sidecar, then ``overrides`` (flags)."""
 
     def __init__(self, max_chars: int = 450):
         self.max_chars = max_chars
 
-    def run(self, paths: list[Path]) -> IngestResult:
+    def run(self, paths: list[Path], overrides: MetadataOverrides | None = None) -> IngestResult:
         result = IngestResult(documents=[])
         seen: dict[str, Path] = {}
         for path in find_files(paths):
             try:
                 source = read_source(path)
-            except (UnreadableFileError, OSError) as err:
+                extra = merge(read_sidecar(path), overrides)
+            except (UnreadableFileError, OSError, ValueError) as err:
                 result.failures.append(str(err))
                 log.warning("skipped %s", err)
                 continue
             if source.doc_id in seen:
                 result.failures.append(f"{path}: same document id '{source.doc_id}' as {seen[source.doc_id]}; skipped")
                 continue
-            document = parse_document(source, self.max_chars)
+            document = apply_overrides(parse_document(source, self.max_chars), extra)
             if not document.chunks:
                 result.failures.append(f"{path}: no text left after cleaning; skipped")
                 continue

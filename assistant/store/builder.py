@@ -1,6 +1,14 @@
-"""The indexing stage: parsed documents in, a complete searchable index out."""
+"""The indexing stage: parsed documents in, a complete searchable index out.
+
+Vectors of passages the previous index already holds are reused, so adding or replacing one
+document embeds only that document's clauses.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
 
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.chunker import passage_text
@@ -11,26 +19,48 @@ from assistant.store.dense import DenseIndex
 from assistant.store.index import PolicyIndex, StoredDocument, make_manifest
 
 
+@dataclass(frozen=True)
+class BuildStats:
+    embedded: int  # passages encoded by the model
+    reused: int  # passages whose vectors came from the previous index
+
+
+def previous_vectors(index: PolicyIndex | None) -> dict[str, np.ndarray]:
+    """Passage text -> vector, for every chunk of an existing index."""
+    if index is None:
+        return {}
+    titles = {d.doc_id: d.metadata.title for d in index.documents.values()}
+    return {passage_text(titles[c.doc_id], c): index.dense.index.reconstruct(i) for i, c in enumerate(index.chunks)}
+
+
 class IndexBuilder:
     def __init__(self, encoder: Encoder, bm25_tokenizer: str):
         self.encoder = encoder
         self.bm25_tokenizer = bm25_tokenizer
 
-    def run(self, documents: list[ParsedDocument], show_progress: bool = False) -> PolicyIndex:
+    def run(self, documents: list[ParsedDocument], previous: PolicyIndex | None = None,
+            show_progress: bool = False) -> tuple[PolicyIndex, BuildStats]:
         if not documents:
             raise ValueError("nothing to index: no document was ingested")
+        documents = sorted(documents, key=lambda d: d.doc_id)  # the same files give the same index
         stored = [StoredDocument.from_parsed(d) for d in documents]
         chunks = [chunk for d in documents for chunk in d.chunks]
         titles = {d.doc_id: d.metadata.title for d in documents}
         passages = [passage_text(titles[c.doc_id], c) for c in chunks]
-        vectors = self.encoder.encode_passages(passages, show_progress=show_progress)
+        known = previous_vectors(previous)
+        missing = [p for p in dict.fromkeys(passages) if p not in known]
+        if missing:
+            fresh = self.encoder.encode_passages(missing, show_progress=show_progress)
+            known.update(zip(missing, fresh))
+        vectors = np.vstack([known[p] for p in passages]).astype(np.float32)
         chunks, thresholds = tag_chunks(chunks, vectors, self.encoder)
         manifest = make_manifest(self.encoder.model_id, self.encoder.dimension, self.bm25_tokenizer, stored, chunks)
         manifest["need_thresholds"] = thresholds
-        return PolicyIndex(
+        index = PolicyIndex(
             manifest=manifest,
             documents={d.doc_id: d for d in stored},
             chunks=chunks,
             dense=DenseIndex.build(vectors),
             bm25=Bm25Index.build(passages, self.bm25_tokenizer),
         )
+        return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing))

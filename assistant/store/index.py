@@ -11,11 +11,14 @@ interrupted build leaves the previous index usable.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +87,7 @@ class PolicyIndex:
     chunks: list[Chunk]
     dense: DenseIndex
     bm25: Bm25Index
+    version: str = ""  # the version directory it was loaded from or saved as
 
     @property
     def model(self) -> str:
@@ -135,15 +139,38 @@ def save_index(index: PolicyIndex, index_dir: Path) -> Path:
     (staging / "manifest.json").write_text(json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = versions / name
     os.replace(staging, final)
+    previous = version_name(index_dir)
     pointer = index_dir / f".{CURRENT}.{name}.tmp"
     pointer.write_text(name + "\n", encoding="utf-8")
     os.replace(pointer, index_dir / CURRENT)
-    _remove_stale_versions(index_dir, keep={name})
+    index.version = name
+    _remove_stale_versions(index_dir, keep={name, previous or name})
     return final
 
 
+def version_name(index_dir: Path) -> str | None:
+    """The name of the live version, or None if there is no index."""
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index directory (readers never wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _remove_stale_versions(index_dir: Path, keep: set[str]) -> None:
-    """Delete versions no longer current and partial builds left by interrupted runs."""
+    """Delete versions older than the previous one, and partial builds left by interrupted runs.
+    The previous version stays, so a reader that picked it up just before the switch can finish."""
     for child in (index_dir / VERSIONS).iterdir():
         if child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
@@ -165,8 +192,8 @@ def current_version(index_dir: Path) -> Path:
     return version
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    version = current_version(index_dir)
+def read_manifest(index_dir: Path, version: Path | None = None) -> dict[str, Any]:
+    version = version or current_version(index_dir)
     try:
         manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
@@ -192,10 +219,18 @@ def check_compatible(manifest: dict[str, Any], index_dir: Path, model: str) -> N
 
 
 def load_index(index_dir: Path, model: str) -> PolicyIndex:
-    """Load the live version; fail clearly on a missing, corrupt or mismatched index."""
-    manifest = read_manifest(index_dir)
-    check_compatible(manifest, index_dir, model)
+    """Load the live version; fail clearly on a missing, corrupt or mismatched index.  A version
+    replaced while it was being read is retried once with the new one."""
+    try:
+        return _load_version(index_dir, model)
+    except IndexCorruptError:
+        return _load_version(index_dir, model)
+
+
+def _load_version(index_dir: Path, model: str) -> PolicyIndex:
     version = current_version(index_dir)
+    manifest = read_manifest(index_dir, version)
+    check_compatible(manifest, index_dir, model)
     try:
         documents = [StoredDocument.from_dict(d) for d in _read_jsonl(version / "documents.jsonl")]
         chunks = [Chunk.from_dict(c) for c in _read_jsonl(version / "chunks.jsonl")]
@@ -211,4 +246,4 @@ def load_index(index_dir: Path, model: str) -> PolicyIndex:
             f"index at {index_dir} is inconsistent ({dense.index.ntotal} vectors for {len(chunks)} chunks); "
             f"rebuild it with `policy-assistant ingest --index {index_dir}`"
         )
-    return PolicyIndex(manifest, {d.doc_id: d for d in documents}, chunks, dense, bm25)
+    return PolicyIndex(manifest, {d.doc_id: d for d in documents}, chunks, dense, bm25, version=version.name)

@@ -106,9 +106,10 @@ def test_interrupted_save_leaves_previous_index_usable(tmp_path: Path, monkeypat
     monkeypatch.undo()
     loaded = load_index(tmp_path, MODEL)
     assert np.allclose(loaded.dense.index.reconstruct(0), first.dense.index.reconstruct(0))
-    # the next successful save removes the partial version
+    # the next successful save removes the partial version; it keeps the one it replaced for readers
     save_index(small_index(seed=3), tmp_path)
-    assert len(list((tmp_path / "versions").iterdir())) == 1
+    versions = sorted(p.name for p in (tmp_path / "versions").iterdir())
+    assert len(versions) == 2 and not any(name.endswith(".partial") for name in versions)
     assert (tmp_path / CURRENT).read_text().strip() == current_version(tmp_path).name
 
 

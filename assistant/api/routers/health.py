@@ -12,6 +12,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz", response_model=Health)
 def healthz(assistant: AssistantDep) -> Health:
-    return Health(status="ok", index_loaded=True, documents=len(assistant.index.documents),
-                  chunks=len(assistant.index.chunks), model=assistant.index.model,
+    index = assistant.current().index
+    return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=len(index.chunks),
+                  model=index.model,
                   index_dir=str(assistant.settings.index_dir))

@@ -31,8 +31,9 @@ class MatchResponse(BaseModel):
 def match(request: MatchRequest, assistant: AssistantDep) -> dict:
     """Measures for a profile: location (Chinese or pinyin), traits, needs; each with its citation."""
     profile = EnterpriseProfile(**request.model_dump(exclude={"limit", "exclude_ended"}))
+    state = assistant.current()
     try:
-        result = assistant.match(profile, limit=request.limit, exclude_ended=request.exclude_ended)
+        result = state.matcher.run(profile, limit=request.limit, exclude_ended=request.exclude_ended)
     except ProfileError as err:
         raise HTTPException(status_code=422, detail=str(err)) from None
-    return match_to_dict(result, assistant.index)
+    return match_to_dict(result, state.index)
