@@ -1,4 +1,4 @@
-"""Command line: ingest, ask, chat, match, serve, feedback, docs, doc, eval."""
+"""Command line: ingest, add, remove, ask, chat, match, serve, feedback, docs, doc, eval, match-eval."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.embedding.encoder import ModelLoadError
+from assistant.embedding.encoder import Encoder, ModelLoadError
 from assistant.evaluation import GoldFileError, evaluate, load_gold
 from assistant.ingest.reader import UnreadableFileError
 from pydantic import ValidationError
 
+from assistant.ingest.overrides import MetadataOverrides
 from assistant.matching.matcher import EnterpriseProfile, ProfileError
 from assistant.matching.presenter import match_text, match_to_dict
 from assistant.models import Answer, Turn
@@ -30,6 +31,7 @@ from assistant.service import (
 )
 from assistant.settings import Settings
 from assistant.store.index import IndexProblem, load_index
+from assistant.store.updater import IndexUpdater, UpdateError
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -66,6 +68,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"indexed {report.documents} documents, {report.chunks} chunks into {report.index_dir} "
         f"in {report.seconds:.1f}s ({report.chunks / max(report.seconds, 1e-9):.1f} chunks/s)"
     )
+    return 0
+
+
+def _overrides(args: argparse.Namespace) -> MetadataOverrides | None:
+    fields = {name: getattr(args, name) for name in ("title", "issuer", "number", "date", "jurisdiction", "period",
+                                                     "supersedes") if getattr(args, name, None)}
+    if not fields:
+        return None
+    if len(args.paths) != 1 or Path(args.paths[0]).is_dir():
+        raise CliError("metadata flags describe one document: give exactly one file (or use NAME.meta.json "
+                       "sidecar files)", EXIT_USAGE)
+    try:
+        return MetadataOverrides(**fields)
+    except ValidationError as err:
+        raise CliError("; ".join(f"--{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}" for e in err.errors()),
+                       EXIT_USAGE) from None
+
+
+def _updater(settings: Settings) -> IndexUpdater:
+    return IndexUpdater(settings, Encoder(settings.model, settings.cache_dir, settings.embed_batch_size))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add or replace documents without a rebuild."""
+    settings = _settings(args)
+    overrides = _overrides(args)
+    report = _updater(settings).add([Path(p) for p in args.paths], overrides)
+    for failure in report.failures:
+        print(f"skipped: {failure}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove documents by id without a rebuild."""
+    report = _updater(_settings(args)).remove(args.doc_ids)
+    print(report.summary())
     return 0
 
 
@@ -291,6 +330,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 
+    p = with_index(sub.add_parser("add", help="add or replace documents without a rebuild"))
+    p.add_argument("paths", nargs="+", help=".txt .md .pdf .docx .html files or folders")
+    for name, text in (("title", "title"), ("issuer", "issuing body"), ("number", "document number, e.g. 国发〔2021〕20号"),
+                       ("date", "date, YYYY-MM-DD"), ("jurisdiction", "place (武汉, 广西) or 国家"),
+                       ("period", "policy period, e.g. 2026-2030 or 十五五"),
+                       ("supersedes", "doc_id of the plan this document replaces")):
+        p.add_argument(f"--{name}", help=f"{text} (overrides what is read from the text)")
+    p.set_defaults(func=cmd_add)
+
+    p = with_index(sub.add_parser("remove", help="remove documents by id without a rebuild"))
+    p.add_argument("doc_ids", nargs="+")
+    p.set_defaults(func=cmd_remove)
+
     p = with_index(sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)"))
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the JSON answer contract")
@@ -361,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.code
+    except UpdateError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except (IndexProblem, ModelLoadError, GoldFileError, UnreadableFileError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILURE

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Citations returned per answer.")
     max_question_chars: int = Field(2000, ge=1)
     today: date = Field(default_factory=date.today, description="The date policy validity is judged by.")
+    admin_token: str | None = Field(
+        None, description="Operator token for POST/DELETE /api/documents; unset = those endpoints are disabled."
+    )
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest document upload accepted.")
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) that words answers; unset = extractive."
     )

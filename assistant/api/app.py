@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
-from assistant.api.routers import ask, documents, feedback, health, matching, pages
+from assistant.api.routers import admin, ask, documents, feedback, health, matching, pages
 from assistant.feedback import FeedbackStore
 from assistant.service import PolicyAssistant, QuestionError
 from assistant.settings import Settings
@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(QuestionError, _question_error)
-    for router in (ask.router, matching.router, documents.router, feedback.router, health.router, pages.router):
+    for router in (ask.router, matching.router, documents.router, admin.router, feedback.router, health.router,
+                   pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(resources.files("assistant.web") / "static")), name="static")
     return app
