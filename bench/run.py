@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/run.py [--questions 200] [--out bench/results/latest.json]
 
-Questions are the dev questions followed by clause headings of the corpus (as users would type
-a topic), up to --questions.  Everything runs in one process on the CPU.
+Measures: full ingest of the bundled corpus; adding one more document (the Guangdong regulation in
+shared/corpus/extra) to that index without a rebuild; mean profile-match time; answer latency
+over --questions questions (the dev questions, then clause headings as topics, warm, in-process);
+peak memory.  Everything runs in one process on the CPU.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 from assistant.embedding.encoder import Encoder
 from assistant.service import PolicyAssistant, build_index
 from assistant.settings import Settings
+from assistant.matching.matcher import EnterpriseProfile
 from assistant.store.index import load_index
+from assistant.store.updater import IndexUpdater
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 
@@ -49,9 +53,16 @@ def main() -> None:
             questions = [json.loads(line)["question"] for line in DEV.read_text(encoding="utf-8").splitlines() if line]
         questions += [f"{c.heading}有哪些措施" for c in assistant.index.chunks if c.heading]
         questions = (questions * (args.questions // max(len(questions), 1) + 1))[: args.questions]
+        extra = DEV.parents[1] / "corpus" / "extra" / "02_guangdong_zscq_baohu_tiaoli.txt"
+        add_report = IndexUpdater(settings, encoder).add([extra]) if extra.exists() else None
+        assistant = PolicyAssistant(settings, load_index(settings.index_dir, settings.model), encoder)
         assistant.ask(questions[0])  # warm-up
         latencies = []
         slowest = (0.0, "")
+        match_started = time.perf_counter()
+        for location in ("武汉", "南宁", "攀枝花", "淄博", "杭州"):
+            assistant.match(EnterpriseProfile(location=location, needs=["融资", "维权"]))
+        match_ms = (time.perf_counter() - match_started) * 1000 / 5
         for question in questions:
             begin = time.perf_counter()
             assistant.ask(question)
@@ -65,6 +76,10 @@ def main() -> None:
         "chunks": report.chunks,
         "ingest_s": round(report.seconds, 2),
         "chunks_per_s": round(report.chunks / report.seconds, 1),
+        "add_one_document_s": round(add_report.seconds, 2) if add_report else None,
+        "add_one_document_embedded": add_report.embedded if add_report else None,
+        "add_one_document_reused": add_report.reused if add_report else None,
+        "match_ms_mean": round(match_ms, 1),
         "questions": len(latencies),
         "latency_ms_p50": round(statistics.median(latencies), 1),
         "latency_ms_p95": round(percentile(latencies, 0.95), 1),
