@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.geo import Place, gazetteer
+from assistant.matching.taxonomy import TRAITS, facets_named
 from assistant.retrieval.query import expand
 
 WHO_LEADS, SUPPORT, FIGURE, LOCATE, GENERAL = "who_leads", "support", "figure", "locate", "general"
@@ -39,14 +40,6 @@ _NATIONAL = re.compile(r"国家(?!标准|级|重点|知识产权局)|全国|国�
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _FIVE_YEAR = {"十一五": (2006, 2010), "十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": (2021, 2025),
               "十五五": (2026, 2030), "十六五": (2031, 2035)}
-TRAITS: dict[str, str] = {
-    "专精特新": "专精特新", "高新技术企业": "高新技术企业", "高企": "高新技术企业", "中小微": "中小微企业",
-    "中小企业": "中小微企业", "小微企业": "中小微企业", "老字号": "老字号", "外贸": "外贸/出口", "出口": "外贸/出口",
-    "种业": "农业/种业", "种子": "农业/种业", "农业": "农业/种业", "涉农": "农业/种业", "文化": "文化/版权",
-    "版权": "文化/版权", "知识产权服务机构": "知识产权服务机构", "代理机构": "知识产权服务机构",
-    "高校": "高校/科研院所", "大学": "高校/科研院所", "科研院所": "高校/科研院所", "央企": "中央企业",
-    "中央企业": "中央企业", "国有企业": "国有企业", "国企": "国有企业", "民营": "民营企业", "上市": "上市企业",
-}
 _UNIT = re.compile(
     r"([\u4e00-\u9fa5]{1,10}?(?:部|局|委员会|委|办公室|办|法院|检察院|院|贸促会|协会|会|厅|署|人民政府|政府|管委会))"
     r"(?=是|在|参与|负责|牵头|有|吗|呢|的|[,，。？?！!]|$)"
@@ -92,7 +85,8 @@ def five_year_periods(text: str) -> list[tuple[int, int]]:
 
 
 def traits_in(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(trait for word, trait in TRAITS.items() if word in text))
+    """Enterprise traits the question names, in the matcher's vocabulary (高企 -> 高新技术企业)."""
+    return facets_named(text, TRAITS)
 
 
 def units_in(text: str) -> tuple[str, ...]:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from assistant.geo import Place, gazetteer
 from assistant.question import FIGURE, QuestionAnalysis, five_year_periods
+from assistant.retrieval.query import LEXICON
 from assistant.retrieval.retriever import ScoredChunk
+from assistant.store.tokenize import jieba_module
 from assistant.store.index import PolicyIndex
 
 # Share of the question's content words that the best three clauses must contain; below it the
@@ -54,12 +56,10 @@ _PLAIN_WORDS = set(
 
 def content_words(text: str) -> list[str]:
     """The words of a question that carry its topic (jieba words, places and plain words removed)."""
-    from assistant.store.tokenize import _jieba
-
     found = gazetteer().find(text)
     places = {p.name for p in found} | {p.pinyin.lower() for p in found}
     words = []
-    for word in _jieba().lcut(text.lower()):
+    for word in jieba_module().lcut(text.lower()):
         word = word.strip()
         if len(word) < 2 or word in _PLAIN_WORDS or not re.match(r"^[\w]+$", word) or word.isdigit():
             continue
@@ -86,8 +86,6 @@ def hits_context(hits: list[ScoredChunk], index: PolicyIndex, depth: int = 3) ->
 
 
 def expand_words(analysis: QuestionAnalysis) -> dict[str, list[str]]:
-    from assistant.retrieval.query import LEXICON
-
     lowered = analysis.text.lower()
     return {word.lower(): wording.split() for word, wording in LEXICON.items() if word.lower() in lowered}
 

@@ -6,7 +6,7 @@ import re
 
 from assistant.geo import gazetteer
 from assistant.matching.matcher import EnterpriseProfile
-from assistant.matching.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical, facets_named
+from assistant.matching.taxonomy import NEEDS, facets_named
 from assistant.question import SUPPORT, QuestionAnalysis
 
 _SELF = re.compile(r"(我|我们|本公司|我司|我单位|本企业)(是|为|属于)|作为一?家")
@@ -18,12 +18,5 @@ def profile_from_question(analysis: QuestionAnalysis) -> EnterpriseProfile | Non
     text = analysis.text
     if analysis.intent != SUPPORT or not _SELF.search(text) or not _BROAD.search(text) or not analysis.places:
         return None
-    traits = []
-    for word in (*analysis.traits, *facets_named(text, TRAITS)):
-        try:
-            traits.append(canonical(word, TRAITS, "trait"))
-        except UnknownFacetError:
-            continue
-    needs = list(facets_named(text, NEEDS))
-    return EnterpriseProfile(location=gazetteer().full_name(analysis.places[0]), traits=list(dict.fromkeys(traits)),
-                             needs=needs)
+    return EnterpriseProfile(location=gazetteer().full_name(analysis.places[0]), traits=list(analysis.traits),
+                             needs=list(facets_named(text, NEEDS)))

@@ -29,7 +29,8 @@ def bigrams(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def jieba_module():
+    """jieba, initialised once (its dictionary takes a second to load)."""
     import jieba
 
     jieba.setLogLevel(60)
@@ -39,7 +40,7 @@ def _jieba():
 
 def jieba_words(text: str) -> list[str]:
     tokens = []
-    for word in _jieba().lcut_for_search(text):
+    for word in jieba_module().lcut_for_search(text):
         word = word.strip().lower()
         if word and _CJK_RUN.fullmatch(word) and word not in STOP_CHARS:
             tokens.append(word)
