@@ -23,26 +23,17 @@
     send: document.getElementById("send"),
     newConversation: document.getElementById("new-conversation"),
     jurisdiction: document.getElementById("jurisdiction"),
-    panel: document.getElementById("source-panel"),
-    closePanel: document.getElementById("close-panel"),
-    sourceTitle: document.getElementById("source-title"),
-    sourceMeta: document.getElementById("source-meta"),
-    sourceSection: document.getElementById("source-section"),
-    sourceStatus: document.getElementById("source-status"),
-    sourceText: document.getElementById("source-text"),
-    sourceOpenFull: document.getElementById("source-open-full"),
   };
 
   if (!els.messages || !els.question || !els.send) return;
+
+  const panel = window.SourcePanel.create({ layout: els.layout, fallbackFocus: els.question });
 
   const state = {
     history: [], // completed turns: [{question, answer}]
     busy: false,
     controller: null, // AbortController of the running request
     generation: 0, // bumped by "新对话" so late events of an old stream are ignored
-    docCache: new Map(), // doc_id -> Promise<document JSON>
-    panelRequest: 0,
-    panelTrigger: null,
   };
 
   /* ------------------------------------------------------------------ */
@@ -344,15 +335,7 @@
     drain(true);
   }
 
-  async function readError(response) {
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_) {
-      body = null;
-    }
-    return PA.errorMessage(body, response.status);
-  }
+  const readError = PA.readError;
 
   async function ask(question) {
     if (state.busy) return;
@@ -477,7 +460,7 @@
     state.history = [];
     els.messages.textContent = "";
     setBusy(false);
-    closePanel(false);
+    panel.close(false);
     showExamples(true);
     if (els.scroll) els.scroll.scrollTop = 0;
     els.question.value = "";
@@ -573,106 +556,8 @@
   }
 
   /* ------------------------------------------------------------------ */
-  /* source panel                                                        */
+  /* citations -> source panel (the panel itself lives in panel.js)      */
   /* ------------------------------------------------------------------ */
-
-  function fetchDocument(docId) {
-    if (!state.docCache.has(docId)) {
-      const p = fetch(`/api/documents/${encodeURIComponent(docId)}`, {
-        headers: { Accept: "application/json" },
-      }).then(async (response) => {
-        if (!response.ok) throw new Error(await readError(response));
-        return response.json();
-      });
-      p.catch(() => state.docCache.delete(docId));
-      state.docCache.set(docId, p);
-    }
-    return state.docCache.get(docId);
-  }
-
-  function isOverlay() {
-    return window.matchMedia && window.matchMedia("(max-width: 760px)").matches;
-  }
-
-  function openPanel() {
-    els.panel.classList.add("open");
-    if (els.layout) els.layout.classList.add("panel-open");
-    document.body.classList.add("panel-is-open");
-  }
-
-  function closePanel(restoreFocus) {
-    if (!els.panel || !els.panel.classList.contains("open")) return;
-    state.panelRequest += 1;
-    els.panel.classList.remove("open");
-    if (els.layout) els.layout.classList.remove("panel-open");
-    document.body.classList.remove("panel-is-open");
-    const trigger = state.panelTrigger;
-    state.panelTrigger = null;
-    if (restoreFocus !== false) {
-      if (trigger && document.body.contains(trigger)) trigger.focus();
-      else els.question.focus();
-    }
-  }
-
-  async function showSource(citation, trigger) {
-    if (!citation || !citation.doc_id || !els.panel) return;
-    const request = ++state.panelRequest;
-    state.panelTrigger = trigger || null;
-
-    els.sourceTitle.textContent = citation.title || citation.doc_id;
-    els.sourceMeta.textContent = "";
-    const section = [citation.section, citation.heading].filter(Boolean).join(" ");
-    els.sourceSection.textContent = section ? `引用条款：${section}` : "";
-    els.sourceSection.hidden = !section;
-    els.sourceOpenFull.href = PA.documentUrl(citation.doc_id, citation.start, citation.end);
-    els.sourceText.textContent = "";
-    els.sourceStatus.textContent = "正在加载原文…";
-    openPanel();
-    els.closePanel.focus();
-
-    let doc;
-    try {
-      doc = await fetchDocument(citation.doc_id);
-    } catch (err) {
-      if (request !== state.panelRequest) return;
-      els.sourceStatus.textContent = `原文加载失败：${(err && err.message) || "未知错误"}`;
-      if (citation.quote) {
-        const span = { start: 0, end: String(citation.quote).length };
-        PA.renderText(els.sourceText, citation.quote, span);
-      }
-      return;
-    }
-    if (request !== state.panelRequest) return;
-
-    els.sourceTitle.textContent = doc.title || citation.title || citation.doc_id;
-    PA.renderMeta(els.sourceMeta, doc);
-    const text = typeof doc.text === "string" ? doc.text : "";
-    const span = PA.resolveSpan(text, citation.start, citation.end, citation.quote);
-    const mark = PA.renderText(els.sourceText, text, span);
-    els.sourceStatus.textContent = mark ? "" : "未能在原文中定位该条款，以下为全文。";
-    els.sourceText.scrollTop = 0;
-    if (mark) {
-      requestAnimationFrame(() => {
-        if (request !== state.panelRequest) return;
-        centerInPanel(mark);
-      });
-    }
-  }
-
-  /** Scrolls #source-text so that `mark` sits in its middle (block: center). */
-  function centerInPanel(mark) {
-    const box = els.sourceText;
-    const scrollable = box.scrollHeight > box.clientHeight + 1;
-    if (!scrollable) {
-      mark.scrollIntoView({ block: "center", inline: "nearest" });
-      return;
-    }
-    const boxRect = box.getBoundingClientRect();
-    const markRect = mark.getBoundingClientRect();
-    const top = markRect.top - boxRect.top + box.scrollTop;
-    const gap = markRect.height >= box.clientHeight - 32 ? 16 : (box.clientHeight - markRect.height) / 2;
-    box.scrollTop = Math.max(0, top - gap);
-  }
 
   function citationFor(target) {
     const msg = target.closest(".message.assistant");
@@ -718,7 +603,7 @@
     if (!(target instanceof Element)) return;
     const chip = target.closest(".citation-chip, .citation-ref");
     if (chip) {
-      showSource(citationFor(chip), chip);
+      panel.open(citationFor(chip), chip);
       return;
     }
     const msg = target.closest(".message.assistant");
@@ -737,40 +622,11 @@
     if (!(target instanceof Element)) return;
     if (target.classList.contains("citation-ref") && (e.key === "Enter" || e.key === " ")) {
       e.preventDefault();
-      showSource(citationFor(target), target);
+      panel.open(citationFor(target), target);
     } else if (target.classList.contains("feedback-comment") && e.key === "Enter") {
       e.preventDefault(); // do not submit anything by accident
     }
   });
-
-  if (els.closePanel) els.closePanel.addEventListener("click", () => closePanel(true));
-
-  document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && els.panel && els.panel.classList.contains("open")) {
-      e.preventDefault();
-      closePanel(true);
-    }
-  });
-
-  // Keep focus inside the panel while it covers the whole screen (phones).
-  if (els.panel) {
-    els.panel.addEventListener("keydown", (e) => {
-      if (e.key !== "Tab" || !isOverlay()) return;
-      const focusable = Array.from(
-        els.panel.querySelectorAll("button, a[href], [tabindex]:not([tabindex='-1'])")
-      ).filter((n) => !n.hidden && n.offsetParent !== null);
-      if (!focusable.length) return;
-      const first = focusable[0];
-      const last = focusable[focusable.length - 1];
-      if (e.shiftKey && document.activeElement === first) {
-        e.preventDefault();
-        last.focus();
-      } else if (!e.shiftKey && document.activeElement === last) {
-        e.preventDefault();
-        first.focus();
-      }
-    });
-  }
 
   setBusy(false);
   showExamples(true);

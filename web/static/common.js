@@ -1,4 +1,4 @@
-/* policy-assistant — helpers shared by the chat page and the document page.
+/* policy-assistant — helpers shared by the chat, match and document pages.
  *
  * Plain ES2020, no dependencies. Document text is only ever inserted with
  * text nodes / textContent, never as HTML.
@@ -160,6 +160,17 @@
     return status ? `请求失败（HTTP ${status}）` : "请求失败";
   }
 
+  /** Error text of a failed fetch Response (its JSON body when there is one). */
+  async function readError(response) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    return errorMessage(body, response.status);
+  }
+
   function documentUrl(docId, start, end) {
     let url = `/documents/${encodeURIComponent(docId)}`;
     if (toInt(start) !== null && toInt(end) !== null) url += `?start=${toInt(start)}&end=${toInt(end)}`;
@@ -173,6 +184,7 @@
     metaEntries,
     renderMeta,
     errorMessage,
+    readError,
     documentUrl,
     toInt,
   });

@@ -18,17 +18,11 @@
     excludeEnded: document.getElementById("exclude-ended"),
     submit: document.getElementById("match-submit"),
     results: document.getElementById("match-results"),
-    panel: document.getElementById("source-panel"),
-    closePanel: document.getElementById("close-panel"),
-    sourceTitle: document.getElementById("source-title"),
-    sourceMeta: document.getElementById("source-meta"),
-    sourceSection: document.getElementById("source-section"),
-    sourceStatus: document.getElementById("source-status"),
-    sourceText: document.getElementById("source-text"),
-    sourceOpenFull: document.getElementById("source-open-full"),
   };
 
   if (!PA || !els.form || !els.results || !els.submit) return;
+
+  const panel = window.SourcePanel.create({ layout: els.layout, fallbackFocus: els.location });
 
   const SUBMIT_LABEL = els.submit.textContent.trim() || "查找政策";
 
@@ -36,9 +30,6 @@
     busy: false,
     request: 0, // bumped per search so a late response of an older one is ignored
     groups: [], // groups of the result on screen
-    docCache: new Map(), // doc_id -> Promise<document JSON>
-    panelRequest: 0,
-    panelTrigger: null,
   };
 
   /* ------------------------------------------------------------------ */
@@ -64,15 +55,7 @@
     return Array.from(els.form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
   }
 
-  async function readError(response) {
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_) {
-      body = null;
-    }
-    return PA.errorMessage(body, response.status);
-  }
+  const readError = PA.readError;
 
   function setBusy(busy) {
     state.busy = busy;
@@ -241,7 +224,7 @@
     if (state.busy) return;
     const body = buildBody();
     const request = ++state.request;
-    closePanel(false);
+    panel.close(false);
     setBusy(true);
     els.results.textContent = "";
     els.results.appendChild(el("p", "match-loading", "正在查找适用的政策措施…"));
@@ -268,106 +251,8 @@
   }
 
   /* ------------------------------------------------------------------ */
-  /* source panel (same markup and behaviour as the chat page)           */
+  /* citations -> source panel (the panel itself lives in panel.js)      */
   /* ------------------------------------------------------------------ */
-
-  function fetchDocument(docId) {
-    if (!state.docCache.has(docId)) {
-      const p = fetch(`/api/documents/${encodeURIComponent(docId)}`, {
-        headers: { Accept: "application/json" },
-      }).then(async (response) => {
-        if (!response.ok) throw new Error(await readError(response));
-        return response.json();
-      });
-      p.catch(() => state.docCache.delete(docId));
-      state.docCache.set(docId, p);
-    }
-    return state.docCache.get(docId);
-  }
-
-  function isOverlay() {
-    return window.matchMedia && window.matchMedia("(max-width: 760px)").matches;
-  }
-
-  function openPanel() {
-    els.panel.classList.add("open");
-    if (els.layout) els.layout.classList.add("panel-open");
-    document.body.classList.add("panel-is-open");
-  }
-
-  function closePanel(restoreFocus) {
-    if (!els.panel || !els.panel.classList.contains("open")) return;
-    state.panelRequest += 1;
-    els.panel.classList.remove("open");
-    if (els.layout) els.layout.classList.remove("panel-open");
-    document.body.classList.remove("panel-is-open");
-    const trigger = state.panelTrigger;
-    state.panelTrigger = null;
-    if (restoreFocus !== false) {
-      if (trigger && document.body.contains(trigger)) trigger.focus();
-      else if (els.location) els.location.focus();
-    }
-  }
-
-  /** Scrolls #source-text so that `mark` sits in its middle. */
-  function centerInPanel(mark) {
-    const box = els.sourceText;
-    const scrollable = box.scrollHeight > box.clientHeight + 1;
-    if (!scrollable) {
-      mark.scrollIntoView({ block: "center", inline: "nearest" });
-      return;
-    }
-    const boxRect = box.getBoundingClientRect();
-    const markRect = mark.getBoundingClientRect();
-    const top = markRect.top - boxRect.top + box.scrollTop;
-    const gap = markRect.height >= box.clientHeight - 32 ? 16 : (box.clientHeight - markRect.height) / 2;
-    box.scrollTop = Math.max(0, top - gap);
-  }
-
-  async function showSource(citation, trigger) {
-    if (!citation || !citation.doc_id || !els.panel) return;
-    const request = ++state.panelRequest;
-    state.panelTrigger = trigger || null;
-
-    els.sourceTitle.textContent = str(citation.title || citation.doc_id);
-    els.sourceMeta.textContent = "";
-    const section = [citation.section, citation.heading].filter(Boolean).join(" ");
-    els.sourceSection.textContent = section ? `引用条款：${section}` : "";
-    els.sourceSection.hidden = !section;
-    els.sourceOpenFull.href = PA.documentUrl(citation.doc_id, citation.start, citation.end);
-    els.sourceText.textContent = "";
-    els.sourceStatus.textContent = "正在加载原文…";
-    openPanel();
-    els.closePanel.focus();
-
-    let doc;
-    try {
-      doc = await fetchDocument(citation.doc_id);
-    } catch (err) {
-      if (request !== state.panelRequest) return;
-      els.sourceStatus.textContent = `原文加载失败：${(err && err.message) || "未知错误"}`;
-      if (citation.quote) {
-        const quote = String(citation.quote);
-        PA.renderText(els.sourceText, quote, { start: 0, end: quote.length });
-      }
-      return;
-    }
-    if (request !== state.panelRequest) return;
-
-    els.sourceTitle.textContent = str(doc.title || citation.title || citation.doc_id);
-    PA.renderMeta(els.sourceMeta, doc);
-    const text = typeof doc.text === "string" ? doc.text : "";
-    const span = PA.resolveSpan(text, citation.start, citation.end, citation.quote);
-    const mark = PA.renderText(els.sourceText, text, span);
-    els.sourceStatus.textContent = mark ? "" : "未能在原文中定位该条款，以下为全文。";
-    els.sourceText.scrollTop = 0;
-    if (mark) {
-      requestAnimationFrame(() => {
-        if (request !== state.panelRequest) return;
-        centerInPanel(mark);
-      });
-    }
-  }
 
   function citationFor(chip) {
     const gi = parseInt(chip.dataset.group, 10);
@@ -399,37 +284,8 @@
     const target = e.target;
     if (!(target instanceof Element)) return;
     const chip = target.closest("button.citation-chip");
-    if (chip) showSource(citationFor(chip), chip);
+    if (chip) panel.open(citationFor(chip), chip);
   });
-
-  if (els.closePanel) els.closePanel.addEventListener("click", () => closePanel(true));
-
-  document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && els.panel && els.panel.classList.contains("open")) {
-      e.preventDefault();
-      closePanel(true);
-    }
-  });
-
-  // Keep focus inside the panel while it covers the whole screen (phones).
-  if (els.panel) {
-    els.panel.addEventListener("keydown", (e) => {
-      if (e.key !== "Tab" || !isOverlay()) return;
-      const focusable = Array.from(
-        els.panel.querySelectorAll("button, a[href], [tabindex]:not([tabindex='-1'])")
-      ).filter((n) => !n.hidden && n.offsetParent !== null);
-      if (!focusable.length) return;
-      const first = focusable[0];
-      const last = focusable[focusable.length - 1];
-      if (e.shiftKey && document.activeElement === first) {
-        e.preventDefault();
-        last.focus();
-      } else if (!e.shiftKey && document.activeElement === last) {
-        e.preventDefault();
-        first.focus();
-      }
-    });
-  }
 
   setBusy(false);
 })();
