@@ -53,7 +53,7 @@ class PeriodOut(BaseModel):
     label: str
 
 
-class DocumentSummary(BaseModel):
+class DocumentMeta(BaseModel):
     doc_id: str
     title: str
     issuer: str | None
@@ -63,6 +63,10 @@ class DocumentSummary(BaseModel):
     jurisdiction_full: str | None
     level: str | None
     period: PeriodOut | None
+    supersedes: str | None = None
+
+
+class DocumentSummary(DocumentMeta):
     sections: int
     chunks: int
 
@@ -76,17 +80,8 @@ class SectionOut(BaseModel):
     end: int
 
 
-class DocumentDetail(BaseModel):
-    doc_id: str
-    title: str
-    issuer: str | None
+class DocumentDetail(DocumentMeta):
     publisher: str | None
-    number: str | None
-    date: str | None
-    jurisdiction: str | None
-    jurisdiction_full: str | None
-    level: str | None
-    period: PeriodOut | None
     text: str
     sections: list[SectionOut]
 
