@@ -58,9 +58,6 @@ class QuestionAnalysis:
     traits: tuple[str, ...]
     units: tuple[str, ...]  # government units the question names (文旅部, 市教育局)
 
-    @property
-    def target_years(self) -> tuple[int, ...]:
-        return self.years
 
 
 def classify_intent(text: str) -> str:

@@ -94,7 +94,7 @@ def missing_from_corpus(analysis: QuestionAnalysis, index: PolicyIndex) -> list[
     """Content nouns of the question that appear in no document at all (官费, 税率)."""
     import jieba.posseg
 
-    texts = [d.text for d in index.documents.values()]
+    corpus = index.all_text()
     expansions = expand_words(analysis)
     words = set(content_words(analysis.text))
     missing = []
@@ -102,7 +102,7 @@ def missing_from_corpus(analysis: QuestionAnalysis, index: PolicyIndex) -> list[
         word, flag = token.word, token.flag
         if word not in words or not flag.startswith("n") or flag in ("nr", "ns"):
             continue
-        if not any(word in t for t in texts) and not any(x in t for x in expansions.get(word, ()) for t in texts):
+        if word not in corpus and not any(x in corpus for x in expansions.get(word, ())):
             missing.append(word)
     return missing
 
@@ -141,7 +141,6 @@ def decide(analysis: QuestionAnalysis, hits: list[ScoredChunk], index: PolicyInd
         if years or any(start > latest for start, _ in five_year_periods(analysis.text)):
             asked = "、".join(f"{y}年" for y in years) or "该时期"
             return Abstention(f"知识库中的文件没有给出{asked}的相关数字（现有规划期最晚到{latest}年），无法回答。")
-    corpus = " ".join(d.text for d in index.documents.values())
-    if coverage(analysis, corpus) < MIN_CORPUS_COVERAGE or coverage(analysis, hits_context(hits, index)) < MIN_TERM_COVERAGE:
+    if coverage(analysis, index.all_text()) < MIN_CORPUS_COVERAGE or coverage(analysis, hits_context(hits, index)) < MIN_TERM_COVERAGE:
         return Abstention(f"知识库中没有找到能回答该问题的条款（现有文件覆盖：{covered}）。")
     return None

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,13 @@ class PolicyIndex:
     dense: DenseIndex
     bm25: Bm25Index
     version: str = ""  # the version directory it was loaded from or saved as
+    _all_text: str | None = field(default=None, repr=False, compare=False)
+
+    def all_text(self) -> str:
+        """Every document's cleaned text joined, computed once per loaded version."""
+        if self._all_text is None:
+            self._all_text = " ".join(d.text for d in self.documents.values())
+        return self._all_text
 
     @property
     def model(self) -> str:
