@@ -5,7 +5,10 @@ Retrieval hit@k: one of the first k citations overlaps a gold span of the same d
 the first k; key accuracy (every answer key appears in the answer text); citation faithfulness
 (quote == text[start:end]); abstention precision and recall on unanswerable questions (category
 E) and false abstentions on the others; intent accuracy; median answer length.  An item may carry
-``history`` (earlier turns, each {question, answer}) for two-turn conversations.
+``history`` (earlier turns, each {question, answer}).  A conversation
+(``{"id", "category": "F", "turns": [{question, gold, answer_keys}, …]}``) becomes one item per turn,
+in categories ``F1``, ``F2`` …; each later turn is asked with the assistant's own earlier answers as
+history, so ``F2`` key accuracy is the turn-2 accuracy.
 """
 
 from __future__ import annotations
@@ -42,7 +45,20 @@ class GoldItem:
     question: str
     gold: list[GoldSpan]
     answer_keys: list[str]
-    history: list[Turn] = field(default_factory=list)  # earlier turns of a conversation
+    history: list[Turn] = field(default_factory=list)  # earlier turns given with the item
+    dialogue: str | None = None  # the conversation a turn belongs to; earlier turns are asked first
+
+
+def _item(row: dict, **extra: object) -> GoldItem:
+    return GoldItem(
+        id=str(extra.pop("id") if "id" in extra else row["id"]),
+        category=str(extra.pop("category") if "category" in extra else row.get("category", "?")),
+        question=str(row["question"]),
+        gold=[GoldSpan(g["doc"], g.get("section", ""), g["span"]) for g in row.get("gold", [])],
+        answer_keys=[str(k) for k in row.get("answer_keys", [])],
+        history=[Turn(question=str(t["question"]), answer=str(t.get("answer", ""))) for t in row.get("history", [])],
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -57,17 +73,12 @@ def load_gold(path: Path) -> list[GoldItem]:
             continue
         try:
             row = json.loads(line)
-            items.append(
-                GoldItem(
-                    id=str(row["id"]),
-                    category=str(row.get("category", "?")),
-                    question=str(row["question"]),
-                    gold=[GoldSpan(g["doc"], g.get("section", ""), g["span"]) for g in row.get("gold", [])],
-                    answer_keys=[str(k) for k in row.get("answer_keys", [])],
-                    history=[Turn(question=str(t["question"]), answer=str(t.get("answer", "")))
-                             for t in row.get("history", [])],
-                )
-            )
+            if "turns" in row:
+                dialogue = str(row["id"])
+                items.extend(_item(turn, id=f"{dialogue}.{n}", category=f"F{n}", dialogue=dialogue)
+                             for n, turn in enumerate(row["turns"], start=1))
+            else:
+                items.append(_item(row))
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise GoldFileError(f"{path}:{number}: not a gold item ({err.__class__.__name__}: {err})") from err
     if not items:
@@ -178,8 +189,12 @@ def evaluate(index: PolicyIndex, items: list[GoldItem], ask: Callable[[str, list
     results: list[ItemResult] = []
     unlocated: list[str] = []
     unfaithful = 0
+    asked: dict[str, list[Turn]] = {}  # conversation -> the turns asked so far, with the assistant's answers
     for item in items:
-        answer = ask(item.question, item.history)
+        history = asked.setdefault(item.dialogue, []) if item.dialogue else item.history
+        answer = ask(item.question, list(history))
+        if item.dialogue:
+            history.append(Turn(question=item.question, answer=answer.answer))
         spans = []
         for span in item.gold:
             places = locate(index, span)

@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.abstain import decide
+from assistant.reading.reader import Reader
 from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
-from assistant.conversation import MAX_HISTORY_TURNS, resolve_follow_up
+from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_corpus_dir
 from assistant.models import Answer, Turn
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
 from assistant.matching.presenter import match_answer
 from assistant.matching.profile import profile_from_question
-from assistant.question import QuestionAnalysis, analyse_question
+from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
@@ -34,6 +35,10 @@ from assistant.store.index import (
 )
 
 log = logging.getLogger(__name__)
+
+
+ORPHAN_FOLLOW_UP = ("这像是接着上一个问题的追问，但本次对话没有上一轮问题；请把问题说完整，"
+                    "例如“武汉知识产权金融赋能这项任务的责任单位是哪些？”。")
 
 
 class QuestionError(ValueError):
@@ -77,6 +82,7 @@ class LoadedIndex:
 
     index: PolicyIndex
     retriever: HybridRetriever
+    reader: Reader
     composer: AnswerComposer
     matcher: ProfileMatcher
 
@@ -100,10 +106,12 @@ class PolicyAssistant:
         )
 
     def _build(self, index: PolicyIndex) -> LoadedIndex:
+        retriever = HybridRetriever(index, self.encoder, self.settings.rrf_k, self.settings.candidates)
         return LoadedIndex(
             index=index,
-            retriever=HybridRetriever(index, self.encoder, self.settings.rrf_k, self.settings.candidates),
-            composer=AnswerComposer(index, self.settings.today),
+            retriever=retriever,
+            reader=Reader(index, retriever),
+            composer=AnswerComposer(index, self.settings.today, self.settings.top_k),
             matcher=ProfileMatcher(index, self.encoder, self.settings.today),
         )
 
@@ -159,12 +167,14 @@ class PolicyAssistant:
         text = validate_question(question, self.settings.max_question_chars)
         state = self.current()
         history = list(history or [])[-MAX_HISTORY_TURNS:]
+        if not history and is_orphan_follow_up(text):
+            return Answer(question=text, answer=ORPHAN_FOLLOW_UP, abstained=True, intent=analyse_question(text).intent)
         resolved = resolve_follow_up(text, history)
         analysis = analyse_question(resolved)
         answer = self._answer_profile(state, analysis) if not filters or filters.is_empty() else None
         if answer is None:
-            hits = state.retriever.run(resolved, top_k or self.settings.top_k, filters, analysis=analysis)
-            answer = state.composer.run(analysis, hits, decide(analysis, hits, state.index))
+            reading = state.reader.run(analysis, top_k or self.settings.top_k, filters)
+            answer = state.composer.run(reading, decide(reading, state.index, state.reader.names))
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,

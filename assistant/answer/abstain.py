@@ -6,18 +6,21 @@ import re
 from dataclasses import dataclass
 
 from assistant.geo import Place, gazetteer
-from assistant.question import FIGURE, QuestionAnalysis, five_year_periods
-from assistant.retrieval.query import LEXICON
+from assistant.reading.reader import FacetReading, Reading
+from assistant.reading.scoring import ScoredCandidate
+from assistant.understanding import facets as types
+from assistant.understanding.facets import QUANTITY_KINDS
+from assistant.understanding.question import QuestionAnalysis, five_year_periods
+from assistant.understanding.references import DocumentName
+from assistant.text.lexicon import content_words, expansions_in
 from assistant.retrieval.retriever import ScoredChunk
-from assistant.store.tokenize import jieba_module
 from assistant.store.index import PolicyIndex
 
-# Share of the question's content words that the best three clauses must contain; below it the
-# retrieved clauses are about something else.  Calibrated on dev A-D (no false abstention) and
-# on near-miss questions written for the purpose (tests/answer/test_abstain.py).
-MIN_TERM_COVERAGE = 0.25
-# Share of them the whole corpus must contain; below it the question is about another subject.
-MIN_CORPUS_COVERAGE = 0.5
+# Evidence (the share of a facet's weighted wording in the best sentence, or in its clause and
+# title) below which the clauses read are about something else.
+MIN_EVIDENCE = 0.3
+# The same for a facet asking for a number, date or deadline, over the sentences that hold one.
+MIN_TYPED_EVIDENCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -43,60 +46,13 @@ def uncovered_places(analysis: QuestionAnalysis, index: PolicyIndex) -> list[Pla
     ]
 
 
-# Words any question may use that say nothing about its topic.
-_PLAIN_WORDS = set(
-    "我们 我 你们 公司 企业 单位 机构 政府 这边 那边 这个 那个 一家 什么 怎么 怎样 如何 哪些 哪个 能 能不能 可以 是否 "
-    "有没有 有 没有 啥 吗 呢 吧 的 了 和 与 及 在 对 给 要 想 会 能给 需要 请问 一下 现在 目前 方面 相关 有关 情况 问题 "
-    "知识产权 政策 支持 规定 要求 规划 方案 文件 多少 几 分别 是 谁 哪 里 中 上 下 年 月 日 条 件 个 家 做 搞 拿 找 报 "
-    "呀 啊 还 还有 以及 或者 就 都 也 又 很 最 更 该 其 之 这件 事 那部分 部分 一条 那条 目标 目标值 预期 预期值 实际值 "
-    "现状 表 表里 指标 数值 数字 各是 分别是 具体 关于 打算 涉及 "
-    "in on of the a an for to my our we is are what which how does do can any there and or with about".split()
-)
-
-
-def content_words(text: str) -> list[str]:
-    """The words of a question that carry its topic (jieba words, places and plain words removed)."""
-    found = gazetteer().find(text)
-    places = {p.name for p in found} | {p.pinyin.lower() for p in found}
-    words = []
-    for word in jieba_module().lcut(text.lower()):
-        word = word.strip()
-        if len(word) < 2 or word in _PLAIN_WORDS or not re.match(r"^[\w]+$", word) or word.isdigit():
-            continue
-        if any(word in p or p in word for p in places):
-            continue
-        words.append(word)
-    return list(dict.fromkeys(words))
-
-
-def coverage(analysis: QuestionAnalysis, context: str) -> float:
-    """Share of the question's content words (or their policy wording) found in a text."""
-    words = content_words(analysis.text)
-    if not words:
-        return 1.0
-    expansions = expand_words(analysis)
-    present = sum(1 for w in words if w in context or any(x in context for x in expansions.get(w, ())))
-    return present / len(words)
-
-
-def hits_context(hits: list[ScoredChunk], index: PolicyIndex, depth: int = 3) -> str:
-    return " ".join(
-        " ".join([index.documents[h.chunk.doc_id].metadata.title, h.chunk.heading, h.chunk.text]) for h in hits[:depth]
-    )
-
-
-def expand_words(analysis: QuestionAnalysis) -> dict[str, list[str]]:
-    lowered = analysis.text.lower()
-    return {word.lower(): wording.split() for word, wording in LEXICON.items() if word.lower() in lowered}
-
-
 def missing_from_corpus(analysis: QuestionAnalysis, index: PolicyIndex) -> list[str]:
     """Content nouns of the question that appear in no document at all (官费, 税率)."""
     import jieba.posseg
 
     corpus = index.all_text()
-    expansions = expand_words(analysis)
-    words = set(content_words(analysis.text))
+    expansions = expansions_in(analysis.text)
+    words = set(content_words(analysis.text, [p.name for p in analysis.places]))
     missing = []
     for token in jieba.posseg.lcut(analysis.text):
         word, flag = token.word, token.flag
@@ -107,13 +63,31 @@ def missing_from_corpus(analysis: QuestionAnalysis, index: PolicyIndex) -> list[
     return missing
 
 
+_QUANTITY_WORDS = re.compile(r"多少|几[个件项家人所次名倍]?|比例|比率|标准|金额|数额|额度|上限")
+
+
+def asked_about_missing(analysis: QuestionAnalysis, index: PolicyIndex) -> list[str]:
+    """Missing nouns that are what a figure question asks about (官费 in 交多少官费, 税率 in 税率是
+    多少): within a few characters of the quantity word.  Any other missing word (国知局, 商家) is
+    the user's wording, not the subject, and does not make the question unanswerable."""
+    text = analysis.text
+    near = []
+    for word in missing_from_corpus(analysis, index):
+        position = text.find(word)
+        window = text[max(0, position - 6): position + len(word) + 6]
+        if position >= 0 and _QUANTITY_WORDS.search(window):
+            near.append(word)
+    return near
+
+
 def covered_years(analysis: QuestionAnalysis, index: PolicyIndex, hits: list[ScoredChunk]) -> list[int]:
     """Target years a figure question asks about that no relevant document's period or text reaches."""
+    hit_docs = {h.chunk.doc_id for h in hits[:3]}
     relevant = []
     for doc_id, region in document_regions(index):
-        if not analysis.places or (region and any(p.within(region) or region.within(p) for p in analysis.places)) or (
-            region is None and analysis.national
-        ):
+        if doc_id in hit_docs and (not analysis.places or (region and any(p.within(region) or region.within(p)
+                                                                           for p in analysis.places))
+                                   or (region is None and analysis.national)):
             relevant.append(index.documents[doc_id])
     missing = []
     hit_text = " ".join(h.chunk.text for h in hits[:5])
@@ -125,22 +99,94 @@ def covered_years(analysis: QuestionAnalysis, index: PolicyIndex, hits: list[Sco
     return missing
 
 
-def decide(analysis: QuestionAnalysis, hits: list[ScoredChunk], index: PolicyIndex) -> Abstention | None:
+def _numeric(analysis: QuestionAnalysis) -> bool:
+    return any(f.answer_type in QUANTITY_KINDS and f.answer_type != types.ARTICLE for f in analysis.facets)
+
+
+def unknown_document(analysis: QuestionAnalysis, index: PolicyIndex, names: list[DocumentName]) -> str | None:
+    """A document the question names by place and kind (深圳…条例, 江苏省专利促进条例) that the
+    knowledge base does not hold and no indexed text mentions."""
+    places = gazetteer()
+    corpus = index.all_text()
+    for match in _TITLE_LIKE.finditer(analysis.text):
+        phrase = match.group(0)
+        found = places.find(phrase)
+        if not found or not phrase.startswith(tuple(n for p in found for n in (p.name, places.full_name(p)))):
+            continue
+        if phrase in corpus or any(name.named_in(phrase) >= 0.8 and _core_within(phrase, name) for name in names):
+            continue
+        return phrase
+    return None
+
+
+_TITLE_LIKE = re.compile(r"[\u4e00-\u9fa5]{2,22}?(条例|规定|办法|规划|实施意见|工作方案|行动计划)")
+
+
+def _core_within(phrase: str, name: DocumentName) -> bool:
+    """True if the phrase's words (places removed) appear in order in the document's title."""
+    core = phrase
+    for place in sorted(name.places, key=len, reverse=True):
+        core = core.replace(place, "")
+    core = re.sub(r"^[省市区县]|[的之那个这]", "", core)
+    position = 0
+    for ch in core:
+        position = name.title.find(ch, position)
+        if position < 0:
+            return False
+        position += 1
+    return True
+
+
+def facet_evidence(reading: FacetReading) -> str | None:
+    """Why a facet has no answer in the clauses read, or None when one of them answers it."""
+    facet = reading.facet
+    kinds = QUANTITY_KINDS.get(facet.answer_type)
+    if kinds and facet.answer_type != types.ARTICLE:
+        typed = [s for s in reading.ranked if s.fit >= 1.0 and evidence(s) >= MIN_TYPED_EVIDENCE]
+        if not typed:
+            return f"知识库中的条款没有给出“{facet.text}”所问的具体{_TYPE_NAMES.get(facet.answer_type, '数字')}"
+        return None
+    best = reading.best
+    if best is None or evidence(best) < MIN_EVIDENCE:
+        return f"知识库中没有找到回答“{facet.text}”的条款"
+    return None
+
+
+def evidence(scored: ScoredCandidate) -> float:
+    """How much of the facet's wording the sentence, or its clause and title, carries."""
+    return max(scored.coverage, 0.8 * scored.context)
+
+
+_TYPE_NAMES = {types.AMOUNT: "数字", types.PERCENT: "比例", types.MULTIPLE: "倍数", types.DURATION: "期限",
+               types.DATE: "日期"}
+
+
+def decide(reading: Reading, index: PolicyIndex, names: list[DocumentName]) -> Abstention | None:
+    analysis = reading.analysis
+    hits = reading.hits
     covered = "、".join(sorted({d.metadata.jurisdiction_full or d.metadata.title for d in index.documents.values()}))
+    if reading.reference is not None and not reading.reference.chunks:
+        title = index.documents[reading.reference.doc_id].metadata.title
+        return Abstention(f"《{title}》中没有{reading.reference.part.label}，无法据此回答。")
     if not hits:
         return Abstention(f"知识库中没有与该问题相关的条款（现有文件覆盖：{covered}）。")
     outside = uncovered_places(analysis, index)
     if outside and len(outside) == len(analysis.places) and not analysis.national:
-        names = "、".join(gazetteer().full_name(p) for p in outside)
-        return Abstention(f"知识库中没有{names}的政策文件，无法据此回答；现有文件覆盖：{covered}。")
-    if analysis.intent == FIGURE and (missing := missing_from_corpus(analysis, index)):
+        names_ = "、".join(gazetteer().full_name(p) for p in outside)
+        return Abstention(f"知识库中没有{names_}的政策文件，无法据此回答；现有文件覆盖：{covered}。")
+    if (unknown := unknown_document(analysis, index, names)) is not None:
+        return Abstention(f"知识库中没有《{unknown}》，无法据此回答；现有文件覆盖：{covered}。")
+    if _numeric(analysis) and (missing := asked_about_missing(analysis, index)):
         return Abstention(f"知识库中的文件没有涉及“{'、'.join(missing)}”的内容，无法回答。")
-    if analysis.intent == FIGURE:
+    if _numeric(analysis):
         latest = max((d.metadata.period.end_year for d in index.documents.values() if d.metadata.period), default=0)
         years = covered_years(analysis, index, hits)
         if years or any(start > latest for start, _ in five_year_periods(analysis.text)):
             asked = "、".join(f"{y}年" for y in years) or "该时期"
             return Abstention(f"知识库中的文件没有给出{asked}的相关数字（现有规划期最晚到{latest}年），无法回答。")
-    if coverage(analysis, index.all_text()) < MIN_CORPUS_COVERAGE or coverage(analysis, hits_context(hits, index)) < MIN_TERM_COVERAGE:
-        return Abstention(f"知识库中没有找到能回答该问题的条款（现有文件覆盖：{covered}）。")
+    gaps = [facet_evidence(r) for r in reading.facets]
+    for facet_reading, gap in zip(reading.facets, gaps):
+        facet_reading.gap = gap
+    if all(gaps):
+        return Abstention(f"{gaps[0]}，无法回答。")
     return None

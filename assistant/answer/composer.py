@@ -1,36 +1,38 @@
-"""Intent-aware answers: the answer first, in a line or two, then the supporting clauses, cited.
+"""Answers from a reading: the first line answers every facet in the document's own words, each
+with its ``[n]``; then at most three short supporting lines.
 
-Every statement of an answer is taken from a retrieved clause and carries that clause's number;
-every citation quotes the document's cleaned text exactly at its offsets.
+Every quoted span is the document's served text at the citation's offsets (a sentence or phrase,
+tighter than the clause where that is enough); citation numbers run in reading order.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answer.abstain import Abstention
-from assistant.answer.sentences import best_phrases, best_sentences, question_terms, score_piece, shorten
 from assistant.answer.templates import render
-from assistant.models import Answer, Chunk, Citation
-from assistant.question import FIGURE, LOCATE, SUPPORT, WHO_LEADS, QuestionAnalysis, unit_matches
-from assistant.retrieval.retriever import ScoredChunk
 from assistant.ingest.structure import PREAMBLE
+from assistant.models import Answer, Chunk, Citation
+from assistant.reading.candidates import Candidate, phrases_of
+from assistant.reading.reader import FacetReading, Reading
+from assistant.reading.scoring import ScoredCandidate, TermWeights
+from assistant.retrieval.retriever import ScoredChunk
 from assistant.store.index import PolicyIndex, StoredDocument
+from assistant.understanding import facets as types
+from assistant.understanding.facets import QUANTITY_KINDS
+from assistant.understanding.question import QuestionAnalysis, unit_matches
 
 _YEAR_LEAD = re.compile(r"(到|至|截至)?\s*((?:19|20)\d{2})\s*年(末|底)?")
-ENUMERATION = re.compile(r"哪些|哪几|有几|几项|几个|都有|列举|which")
-
-
-def body_text(chunk: Chunk) -> str:
-    """A clause without its own number and heading sentence (1.推动…。) when it has more to say."""
-    text = chunk.text
-    marker = re.match(r"^\s*(第[一二三四五六七八九十百]+条|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.．])", text)
-    if marker and chunk.heading:
-        rest = text[marker.end():]
-        if rest.startswith(chunk.heading) and len(rest) > len(chunk.heading) + 20:
-            return rest[len(chunk.heading):].lstrip("。：: ")
-    return text
+FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases
+SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
+SUPPORT_LINES = 3
+_NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|废止|失效")
+_EXCEPTION = re.compile(r"除外|但是|但")
+_CONDITION = re.compile(r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批准|决定)|符合.{1,24}条件|在.{1,24}(情况|情形)下|前提|"
+                        r"方可|才能|之前|以前")
+_NEED_WORDS = re.compile(r"需要|需不需要|要不要|是否需要|必须|用不用|得不得|要求")
 
 
 def period_note(document: StoredDocument, today: date) -> str:
@@ -41,60 +43,151 @@ def period_note(document: StoredDocument, today: date) -> str:
     return f"（规划期{period.start_year}—{period.end_year}年{ended}）"
 
 
-class AnswerComposer:
-    def __init__(self, index: PolicyIndex, today: date):
-        self.index = index
-        self.today = today
+@dataclass
+class Citations:
+    """Citations numbered in the order the answer first uses them."""
 
-    # -- citations ------------------------------------------------------------------------
-    def citation(self, chunk: Chunk, score: float, start: int | None = None, end: int | None = None) -> Citation:
-        document = self.index.documents[chunk.doc_id]
+    index: PolicyIndex
+    items: list[Citation] = field(default_factory=list)
+
+    def cite(self, chunk: Chunk, score: float, start: int | None = None, end: int | None = None) -> int:
         start = chunk.start if start is None else start
         end = chunk.end if end is None else end
-        return Citation(doc_id=chunk.doc_id, title=document.metadata.title, section=chunk.section,
-                        heading=chunk.heading, quote=document.text[start:end], start=start, end=end,
-                        score=score)
+        for n, existing in enumerate(self.items, start=1):
+            if existing.doc_id == chunk.doc_id and existing.start <= start and end <= existing.end:
+                return n
+        document = self.index.documents[chunk.doc_id]
+        self.items.append(Citation(doc_id=chunk.doc_id, title=document.metadata.title, section=chunk.section,
+                                   heading=chunk.heading, quote=document.text[start:end], start=start, end=end,
+                                   score=score))
+        return len(self.items)
+
+    def with_rest(self, hits: list[ScoredChunk], top_k: int) -> list[Citation]:
+        """The cited spans, then the other retrieved clauses up to ``top_k`` citations in all."""
+        for hit in hits:
+            if len(self.items) >= top_k:
+                break
+            if not any(c.doc_id == hit.chunk.doc_id and c.start < hit.chunk.end and hit.chunk.start < c.end
+                       for c in self.items):
+                self.cite(hit.chunk, hit.score)
+        return self.items
+
+
+class AnswerComposer:
+    def __init__(self, index: PolicyIndex, today: date, top_k: int = 5):
+        self.index = index
+        self.today = today
+        self.top_k = top_k
 
     def _doc(self, chunk: Chunk) -> StoredDocument:
         return self.index.documents[chunk.doc_id]
 
-    def _ordered(self, first: list[ScoredChunk], hits: list[ScoredChunk]) -> list[ScoredChunk]:
-        ids = {h.chunk.chunk_id for h in first}
-        return [*first, *(h for h in hits if h.chunk.chunk_id not in ids)]
-
     # -- entry point ----------------------------------------------------------------------
-    def run(self, analysis: QuestionAnalysis, hits: list[ScoredChunk], abstention: Abstention | None) -> Answer:
+    def run(self, reading: Reading, abstention: Abstention | None) -> Answer:
+        analysis = reading.analysis
+        hits = reading.hits
         if abstention is not None:
             return self.abstain(analysis, hits, abstention)
-        if analysis.intent == WHO_LEADS:
-            answer = self.who_leads(analysis, hits)
-            if answer:
-                return answer
-        if analysis.intent == FIGURE:
-            answer = self.figure(analysis, hits)
-            if answer:
-                return answer
-        if analysis.intent == SUPPORT:
-            return self.support(analysis, hits)
-        return self.locate(analysis, hits)
+        cites = Citations(self.index)
+        lines: list[str] = []
+        used: set[tuple[str, int]] = set()  # sentences an earlier facet answered with
+        for facet_reading in reading.facets:
+            lines.extend(self.facet_lines(facet_reading, analysis, cites, single=len(reading.facets) == 1, used=used))
+        first = [line for line in lines if not line.startswith(("出处", "另见", "事项", "（注"))]
+        rest = [line for line in lines if line not in first]
+        if len(reading.facets) > 1:
+            head = "；".join(line.rstrip("。") for line in first)
+            text_lines = [head, *dict.fromkeys(rest)]
+        else:
+            text_lines = [*first, *dict.fromkeys(rest)]
+        supporting = text_lines[1:]
+        text = "\n".join([text_lines[0], *supporting[:SUPPORT_LINES]]) if text_lines else ""
+        citations = cites.with_rest(hits, max(self.top_k, len(cites.items)))
+        return Answer(question=analysis.text, answer=text, abstained=False, citations=citations)
 
-    def _answer(self, analysis: QuestionAnalysis, text: str, citations: list[Citation], abstained: bool = False) -> Answer:
-        return Answer(question=analysis.text, answer=text, abstained=abstained, citations=citations)
-
-    # -- intents --------------------------------------------------------------------------
+    # -- abstaining -------------------------------------------------------------------------
     def abstain(self, analysis: QuestionAnalysis, hits: list[ScoredChunk], abstention: Abstention) -> Answer:
-        nearest = hits[:2]
+        nearest = [h for h in hits if h.chunk.section != PREAMBLE][:2] or hits[:2]
+        cites = Citations(self.index)
         shown = [{"title": self._doc(h.chunk).metadata.title, "section": h.chunk.section, "heading": h.chunk.heading,
-                  "n": n} for n, h in enumerate(nearest, start=1)]
+                  "n": cites.cite(h.chunk, h.score)} for h in nearest]
         text = render("abstain.j2", reason=abstention.reason, nearest=shown)
-        return self._answer(analysis, text, [self.citation(h.chunk, h.score) for h in nearest], abstained=True)
+        return Answer(question=analysis.text, answer=text, abstained=True, citations=cites.items)
 
-    def who_leads(self, analysis: QuestionAnalysis, hits: list[ScoredChunk]) -> Answer | None:
-        with_units = [h for h in hits if h.chunk.responsibility]
-        if not with_units:
-            return None
-        terms = question_terms(analysis.expanded)  # the measure whose heading matches best, rank breaking ties
-        best = max(with_units, key=lambda h: score_piece(h.chunk.heading, terms) - 0.5 * hits.index(h))
+    # -- one facet --------------------------------------------------------------------------
+    def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
+                    single: bool, used: set[tuple[str, int]]) -> list[str]:
+        facet = reading.facet
+        if reading.gap:
+            return [f"{reading.gap}。"]
+        if facet.answer_type == types.RESPONSIBLE:
+            lines = self.who_leads(reading, analysis, cites)
+            if lines:
+                return lines
+        if facet.answer_type == types.DOCUMENTS:
+            return self.documents(reading, cites)
+        best = answer_candidate(reading, used)
+        if best is None:
+            return []
+        used.add((best.candidate.chunk.doc_id, best.candidate.start))
+        text = self.statement(best, reading, cites)
+        if facet.answer_type == types.YESNO:
+            text = verdict(facet.text, best.candidate.text) + text
+        elif facet.answer_type == types.ARTICLE:
+            text = f"{best.candidate.chunk.section.split(' ')[-1]}：{text}"
+        lines = [text, self.source_line(best.candidate.chunk, cites)]
+        if single and facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION, types.YESNO):
+            lines.extend(self.more(reading, best, cites))
+        return lines
+
+    def statement(self, scored: ScoredCandidate, reading: FacetReading, cites: Citations) -> str:
+        candidate = scored.candidate
+        if not candidate.exact:  # a table row: its statement, citing the row
+            n = cites.cite(candidate.chunk, scored.score)
+            return f"{row_statement(candidate.chunk)} [{n}]"
+        start, end = focus(candidate, reading.terms, QUANTITY_KINDS.get(reading.facet.answer_type, frozenset()))
+        n = cites.cite(candidate.chunk, scored.score, start, end)
+        quote = self._doc(candidate.chunk).text[start:end]
+        lead = ""
+        if reading.facet.answer_type in QUANTITY_KINDS and not _YEAR_LEAD.search(quote):
+            before = list(_YEAR_LEAD.finditer(self._doc(candidate.chunk).text[candidate.chunk.start:start]))
+            if before and start - candidate.chunk.start - before[-1].end() < 60:
+                year = before[-1]
+                lead = f"{year.group(1) or '到'}{year.group(2)}年{year.group(3) or ''}，"
+        return f"{lead}{' '.join(quote.split())} [{n}]"
+
+    def source_line(self, chunk: Chunk, cites: Citations) -> str:
+        document = self._doc(chunk)
+        return f"出处：《{document.metadata.title}》{chunk.section}{period_note(document, self.today)}"
+
+    def more(self, reading: FacetReading, best: ScoredCandidate, cites: Citations) -> list[str]:
+        """Up to two more sentences from other clauses that answer as well (support, conditions)."""
+        lines = []
+        used = {best.candidate.chunk.chunk_id}
+        for scored in reading.ranked[1:]:
+            chunk = scored.candidate.chunk
+            if chunk.chunk_id in used or scored.score < 0.7 * best.score or chunk.section == PREAMBLE:
+                continue
+            used.add(chunk.chunk_id)
+            statement = self.statement(scored, reading, cites)
+            lines.append(f"另见《{self._doc(chunk).metadata.title}》{chunk.section}：{statement}")
+            if len(lines) == 2:
+                break
+        return lines
+
+    # -- who leads (annotations) -------------------------------------------------------------
+    def who_leads(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations) -> list[str]:
+        """The (牵头单位…；责任单位…) annotation of the measure asked about, as the clause lists it."""
+        hits = reading.hits
+        annotated = [h for h in hits[:5] if h.chunk.responsibility]
+        if not annotated:
+            return []
+        terms = reading.terms
+        best = max(annotated, key=lambda h: terms.coverage(h.chunk.heading + h.chunk.text) - 0.1 * hits.index(h))
+        top = reading.best
+        if top is not None and top.candidate.chunk.chunk_id != best.chunk.chunk_id and \
+                top.coverage > 1.5 * terms.coverage(best.chunk.text) and top.fit >= 1.0:
+            return []  # a sentence elsewhere states who is responsible better than any annotation
         chunk = best.chunk
         resp = chunk.responsibility
         assert resp is not None
@@ -102,127 +195,116 @@ class AnswerComposer:
         annotation = document.text[resp.start:resp.end]
         narrative = "牵头单位" not in annotation and "责任单位" not in annotation
         role = None
-        if analysis.units:
-            unit = analysis.units[-1]
+        units = [u for u in analysis.units if u in reading.facet.text] or list(analysis.units)
+        if units:
+            unit = units[-1]
             kind = "lead" if any(unit_matches(unit, u) for u in resp.lead) else (
                 "responsible" if any(unit_matches(unit, u) for u in resp.responsible) else "absent")
             role = {"unit": unit, "role": kind}
-        ordered = self._ordered([best], hits)
-        citations = [self.citation(h.chunk, h.score) for h in ordered]
-        if not (chunk.start <= resp.start and resp.end <= chunk.end):  # a split clause: cite the annotation too
-            citations.insert(1, self.citation(chunk, best.score, resp.start, resp.end))
+        if chunk.start <= resp.start and resp.end <= chunk.end:
+            n = cites.cite(chunk, best.score)
+        else:  # a split clause: cite the annotation itself
+            n = cites.cite(chunk, best.score, resp.start, resp.end)
         measure = {"title": document.metadata.title, "section": chunk.section, "heading": chunk.heading,
-                   "period_note": period_note(document, self.today), "n": 1}
+                   "period_note": period_note(document, self.today), "n": n}
         text = render("who_leads.j2", measure=measure, lead=resp.lead, responsible=resp.responsible,
                       notes=resp.notes, narrative=narrative, role=role)
-        return self._answer(analysis, text, citations)
+        return text.splitlines()
 
-    def _row_statement(self, chunk: Chunk) -> str:
-        row = chunk.row or {}
-        names = list(row)
-        main = chunk.heading
-        values = "，".join(f"{name}{row[name] or '（空）'}" for name in names[1:]
-                          if row[name] != main and name not in ("类别", "属性"))
-        kind = f"（{row['属性']}指标）" if row.get("属性") else ""
-        return f"{main}：{values}{kind}"
-
-    def _figure_statements(self, chunk: Chunk, question: str) -> tuple[float, list[str]]:
-        if chunk.kind == "table_row":
-            score = sum(p.score for p in best_phrases(chunk.heading, question, limit=1, need_digit=False))
-            return score + 0.5, [self._row_statement(chunk)]
-        phrases = best_phrases(chunk.text, question)
-        statements = []
-        for phrase in phrases:
-            text = phrase.text
-            if not _YEAR_LEAD.search(text):
-                before = list(_YEAR_LEAD.finditer(chunk.text[: phrase.start]))
-                if before:
-                    year = before[-1]
-                    text = f"{'到' if not year.group(1) else year.group(1)}{year.group(2)}年{year.group(3) or ''}，{text}"
-            statements.append(text)
-        return max((p.score for p in phrases), default=0.0), statements
-
-    def figure(self, analysis: QuestionAnalysis, hits: list[ScoredChunk]) -> Answer | None:
-        scored = []
-        for rank, hit in enumerate(hits[:5]):
-            score, statements = self._figure_statements(hit.chunk, analysis.expanded)
-            if statements:
-                scored.append((score - 0.3 * rank, hit, statements))
-        if not scored:
-            return None
-        scored.sort(key=lambda item: -item[0])
-        top_score, best, statements = scored[0]
-        chosen = [(best, statements)]
-        for score, hit, more in scored[1:]:
-            if score >= top_score * 0.8 and hit.chunk.section != best.chunk.section and len(chosen) < 2:
-                chosen.append((hit, more[:1]))
-        ordered = self._ordered([h for h, _ in chosen], hits)
-        citations = [self.citation(h.chunk, h.score) for h in ordered]
-        lines = [{"text": text, "n": n} for n, (_, texts) in enumerate(chosen, start=1) for text in texts[:3]]
-        document = self._doc(best.chunk)
-        source = {"title": document.metadata.title, "section": best.chunk.section,
-                  "period_note": period_note(document, self.today)}
-        return self._answer(analysis, render("figure.j2", statements=lines, source=source), citations)
-
-    def support(self, analysis: QuestionAnalysis, hits: list[ScoredChunk]) -> Answer:
-        substantive = [h for h in hits if h.chunk.section != PREAMBLE] or hits
-        hits = self._ordered(substantive, hits)
-        citations = [self.citation(h.chunk, h.score) for h in hits]
-        groups: dict[str, dict] = {}
-        for n, hit in enumerate(substantive[:4], start=1):
-            chunk = hit.chunk
-            document = self._doc(chunk)
-            group = groups.setdefault(chunk.doc_id, {"title": document.metadata.title, "level": document.metadata.level,
-                                                     "period_note": period_note(document, self.today), "measures": []})
-            sentences = best_sentences(body_text(chunk), analysis.expanded, limit=3 if n == 1 else 2)
-            offer = "".join(p.text for p in sentences)
-            units = ""
-            if chunk.responsibility:
-                r = chunk.responsibility
-                units = ("牵头：" + "、".join(r.lead)) if r.lead else ("负责：" + "、".join(r.responsible[:4]))
-            group["measures"].append({"heading": chunk.heading, "section": chunk.section,
-                                      "offer": shorten(offer or chunk.text, 200 if n == 1 else 150), "units": units,
-                                      "n": n})
-        return self._answer(analysis, render("support.j2", groups=list(groups.values())), citations)
-
-    def _siblings(self, hits: list[ScoredChunk]) -> list[ScoredChunk]:
-        """When several hits are items of one numbered part (三、 (一), 三、 (三)…), all its items,
-        in document order: a question asking what a part lists gets the whole list."""
-        parents: dict[tuple[str, str], set[str]] = {}
-        for hit in hits[:5]:
-            chunk = hit.chunk
-            if chunk.kind == "clause" and " " in chunk.section:
-                key = (chunk.doc_id, chunk.section.rsplit(" ", 1)[0])
-                parents.setdefault(key, set()).add(chunk.section)
-        if not parents:
+    # -- which documents ---------------------------------------------------------------------
+    def documents(self, reading: FacetReading, cites: Citations) -> list[str]:
+        by_doc: dict[str, ScoredCandidate] = {}
+        for scored in reading.ranked:
+            doc_id = scored.candidate.chunk.doc_id
+            if doc_id not in by_doc:
+                by_doc[doc_id] = scored
+        if not by_doc:
             return []
-        (doc_id, parent), sections = max(parents.items(), key=lambda item: len(item[1]))
-        if len(sections) < 2:
-            return []
-        hit_by_section = {h.chunk.section: h for h in hits if h.chunk.doc_id == doc_id}
-        seen: set[str] = set()
-        items = []
-        for chunk in self.index.chunks:
-            if chunk.doc_id == doc_id and chunk.section.rsplit(" ", 1)[0] == parent and chunk.section not in seen \
-                    and chunk.section.count(" ") == parent.count(" ") + 1:
-                seen.add(chunk.section)
-                items.append(chunk)
-        if len(items) > 8:
-            return []
-        return [hit_by_section.get(c.section) or ScoredChunk(c, 0.0, None, None) for c in items]
+        lines = []
+        for scored in by_doc.values():
+            chunk = scored.candidate.chunk
+            statement = self.statement(scored, reading, cites)
+            lines.append(f"《{self._doc(chunk).metadata.title}》{chunk.section}：{statement}")
+        titles = "、".join(f"《{self._doc(s.candidate.chunk).metadata.title}》" for s in by_doc.values())
+        return [f"{len(by_doc)}份文件提到：{titles}", *(f"另见{line}" for line in lines)]
 
-    def locate(self, analysis: QuestionAnalysis, hits: list[ScoredChunk]) -> Answer:
-        listed = self._siblings(hits) if ENUMERATION.search(analysis.text) else []
-        shown = listed or [h for h in hits if h.chunk.section != PREAMBLE][:5] or hits[:5]
-        hits = self._ordered(shown, hits)
-        citations = [self.citation(h.chunk, h.score) for h in hits]
-        places = []
-        for n, hit in enumerate(shown, start=1):
-            chunk = hit.chunk
-            sentences = best_sentences(body_text(chunk), analysis.expanded, limit=1)
-            quote = sentences[0].text if sentences else chunk.text
-            places.append({"title": self._doc(chunk).metadata.title, "section": chunk.section,
-                           "heading": chunk.heading if chunk.heading not in quote else "", "quote": shorten(quote, 110),
-                           "n": n})
-        return self._answer(analysis, render("locate.j2", places=places), citations)
 
+def answer_candidate(reading: FacetReading, used: set[tuple[str, int]]) -> ScoredCandidate | None:
+    """The sentence that answers a facet: the best one of the expected type when the facet asks for
+    a number, date or deadline; one that an earlier facet of the question did not already use when
+    another scores nearly as well ("罚多少? 没有违法所得的呢?")."""
+    ranked = reading.ranked
+    if reading.facet.answer_type in QUANTITY_KINDS:
+        ranked = [s for s in ranked if s.fit >= 1.0] or ranked
+    if not ranked:
+        return None
+    best = ranked[0]
+    if (best.candidate.chunk.doc_id, best.candidate.start) in used:
+        fresh = [s for s in ranked[1:6] if (s.candidate.chunk.doc_id, s.candidate.start) not in used]
+        if fresh and fresh[0].score >= 0.6 * best.score:
+            return fresh[0]
+    return best
+
+
+def row_statement(chunk: Chunk) -> str:
+    row = chunk.row or {}
+    names = list(row)
+    main = chunk.heading
+    values = "，".join(f"{name}{row[name] or '（空）'}" for name in names[1:] if row[name] != main and name not in ("类别", "属性"))
+    kind = f"（{row['属性']}指标）" if row.get("属性") else ""
+    return f"{main}：{values}{kind}"
+
+
+def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tuple[int, int]:
+    """Document offsets of the part of a sentence that answers: the whole sentence when short, else
+    its best comma-level phrase with the phrase before it when that carries the subject."""
+    text = candidate.text
+    if len(text) <= SHORT_SENTENCE and candidate.end < candidate.chunk.end:
+        # "五是大力推动知识产权质押融资工作。": a lead sentence says what follows, so quote the next one too
+        rest = candidate.chunk.text[candidate.end - candidate.chunk.start:]
+        following = re.match(r"[^。！？；!?;\n]*[。！？；!?;]?", rest)
+        if following and following.group(0).strip() and len(text) + len(following.group(0)) <= 2 * FOCUS_CHARS:
+            return candidate.start, candidate.end + following.end()
+    if len(text) <= FOCUS_CHARS:
+        return candidate.start, candidate.end
+    pieces = phrases_of(candidate)
+    if len(pieces) <= 1:
+        return candidate.start, candidate.end
+
+    def has_kind(s: int, e: int) -> bool:
+        return any(q.kind in kinds and s <= q.start and q.end <= e for q in candidate.quantities)
+
+    scores = [terms.coverage(text[s:e]) + (0.6 if has_kind(s, e) else 0.0) for s, e in pieces]
+    best = max(range(len(pieces)), key=lambda i: (scores[i], -i))
+    first = last = best
+    if best > 0 and terms.coverage(text[pieces[best - 1][0]:pieces[best - 1][1]]) > 0:
+        first = best - 1
+    while last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= FOCUS_CHARS and (
+            has_kind(*pieces[last + 1]) or pieces[last][1] - pieces[first][0] < 30):
+        last += 1
+    start, end = pieces[first][0], pieces[last][1]
+    while end > start and text[end - 1] in "，,、：:":
+        end -= 1
+    return candidate.start + start, candidate.start + end
+
+
+def verdict(question: str, sentence: str) -> str:
+    """The yes/no in front of the quoted sentence, only as far as the sentence's own modal words
+    bear it out (不得 -> 不能, 可以 -> 可以, 应当 for 需要吗 -> 需要); otherwise 依据规定."""
+    needs = bool(_NEED_WORDS.search(question))
+    if re.search(r"废止|失效", sentence):
+        return "已废止："
+    if re.search(r"有效|管用|生效|施行", question) and "施行" in sentence:
+        return "已施行："
+    if _NEGATIVE.search(sentence):
+        if re.search(r"可以不予|可以不", sentence):
+            return "可以不予："
+        return ("不需要：" if needs else "不能：") if not _EXCEPTION.search(sentence) else "一般不能，但有例外："
+    conditional = bool(_CONDITION.search(sentence))
+    if needs and re.search(r"应当|必须|须|需", sentence):
+        return "需要（有条件）：" if conditional else "需要："
+    if re.search(r"可以|有权|允许", sentence):
+        return "符合条件的可以：" if conditional else "可以："
+    if re.search(r"有没有|是否有|有.{0,10}吗", question) and re.search(r"支持|鼓励|给予|建立|设立|开展|提供|采取", sentence):
+        return "有："
+    return "依据规定："

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from assistant.conversation import MAX_HISTORY_TURNS
+from assistant.understanding.conversation import MAX_HISTORY_TURNS
 from assistant.models import Citation, Turn
 
 MAX_QUESTION_CHARS = 2000

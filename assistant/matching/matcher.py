@@ -16,11 +16,10 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
-from assistant.answer.composer import body_text
-from assistant.answer.sentences import best_sentences, shorten
+from assistant.reading.sentences import best_sentences, body_text, shorten
 from assistant.geo import Place, gazetteer
 from assistant.ingest.structure import PREAMBLE
-from assistant.matching.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
+from assistant.text.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
 from assistant.matching.tagging import need_vectors
 from assistant.matching.validity import ENDED, IN_FORCE, SUPERSEDED, Validity, successors, validity
 from assistant.models import Chunk, Citation

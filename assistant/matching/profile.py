@@ -6,8 +6,8 @@ import re
 
 from assistant.geo import gazetteer
 from assistant.matching.matcher import EnterpriseProfile
-from assistant.matching.taxonomy import NEEDS, facets_named
-from assistant.question import SUPPORT, QuestionAnalysis
+from assistant.text.taxonomy import NEEDS, facets_named
+from assistant.understanding.question import SUPPORT, QuestionAnalysis
 
 _SELF = re.compile(r"(我|我们|本公司|我司|我单位|本企业)(是|为|属于)|作为一?家")
 _BROAD = re.compile(r"(什么|哪些|有啥|啥|有没有|哪方面).{0,8}(支持|政策|扶持|措施|帮助|优惠)|适用|能享受|可以享受")

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.matching.taxonomy import NEEDS, TRAITS, facets_in
+from assistant.text.taxonomy import NEEDS, TRAITS, facets_in
 from assistant.models import Chunk
 
 EMBEDDING_SIGMAS = 2.0

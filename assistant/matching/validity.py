@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from assistant.store.index import PolicyIndex, StoredDocument
-from assistant.store.tokenize import bigrams
+from assistant.text.tokens import bigrams
 
 IN_FORCE, ENDED, SUPERSEDED = "in_force", "ended", "superseded"
 ENDED_LABEL = "规划期已结束"

@@ -9,7 +9,7 @@ import numpy as np
 from assistant.embedding.encoder import Encoder
 from assistant.geo import gazetteer
 from assistant.models import Chunk
-from assistant.question import QuestionAnalysis, analyse_question
+from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.store.index import PolicyIndex
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.store.tokenize import get_tokenizer, strip_query_filler
+from assistant.text.tokens import get_tokenizer, strip_query_filler
 
 
 class Bm25Index:

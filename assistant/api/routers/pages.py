@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from assistant.api.deps import AssistantDep
-from assistant.matching.taxonomy import NEEDS, TRAITS
+from assistant.text.taxonomy import NEEDS, TRAITS
 from assistant.service import describe_document, describe_documents
 
 router = APIRouter(include_in_schema=False)

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 
 from assistant.geo import Place, gazetteer
-from assistant.matching.taxonomy import TRAITS, facets_named
-from assistant.retrieval.query import expand
+from assistant.text.taxonomy import TRAITS, facets_named
+from assistant.text.lexicon import expand
+from assistant.understanding.facets import Facet, split_facets
 
 WHO_LEADS, SUPPORT, FIGURE, LOCATE, GENERAL = "who_leads", "support", "figure", "locate", "general"
 INTENTS = (WHO_LEADS, SUPPORT, FIGURE, LOCATE, GENERAL)
@@ -57,6 +58,7 @@ class QuestionAnalysis:
     years: tuple[int, ...]
     traits: tuple[str, ...]
     units: tuple[str, ...]  # government units the question names (文旅部, 市教育局)
+    facets: tuple[Facet, ...] = ()  # the sub-questions, each with its expected answer type
 
 
 
@@ -127,4 +129,5 @@ def analyse_question(question: str) -> QuestionAnalysis:
         years=years_in(question),
         traits=traits_in(expanded),
         units=units_in(question),
+        facets=tuple(split_facets(question)),
     )

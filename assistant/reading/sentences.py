@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.store.tokenize import bigrams, strip_query_filler
+from assistant.models import Chunk
+from assistant.text.tokens import bigrams, strip_query_filler
 
 # Bigrams every policy sentence shares; they say nothing about what a question is after.
 GENERIC = set(bigrams("知识产权 企业 公司 政策 支持 工作 推动 加强 建设 发展 我们 有关 相关 方面 一家 什么 我的 这边 那个"))
@@ -60,6 +61,17 @@ def best_phrases(text: str, question: str, limit: int = 3, need_digit: bool = Tr
     top = max(p.score for p in phrases)
     chosen = sorted((p for p in phrases if p.score >= top * 0.6), key=lambda p: -p.score)[:limit]
     return sorted(chosen, key=lambda p: p.start)
+
+
+def body_text(chunk: Chunk) -> str:
+    """A clause without its own number and heading sentence (1.推动…。) when it has more to say."""
+    text = chunk.text
+    marker = re.match(r"^\s*(第[一二三四五六七八九十百]+条|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.．])", text)
+    if marker and chunk.heading:
+        rest = text[marker.end():]
+        if rest.startswith(chunk.heading) and len(rest) > len(chunk.heading) + 20:
+            return rest[len(chunk.heading):].lstrip("。：: ")
+    return text
 
 
 def shorten(text: str, limit: int = 120) -> str:

@@ -22,6 +22,12 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.search(stripped)) or len(stripped) <= 6
 
 
+def is_orphan_follow_up(question: str) -> bool:
+    """"那责任单位呢?" with no earlier turn: a follow-up that cannot be read on its own."""
+    stripped = question.strip()
+    return bool(_FOLLOW_UP.search(stripped)) and len(_PLAIN.sub("", stripped)) < 8 and not gazetteer().find(stripped)
+
+
 def resolve_follow_up(question: str, history: list[Turn]) -> str:
     """The question to answer: a follow-up is read in the light of the previous question."""
     if not history or not is_follow_up(question):

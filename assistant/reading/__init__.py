@@ -1,0 +1,1 @@
+"""Reading the retrieved clauses: candidate sentences scored per facet, and the evidence for an answer."""

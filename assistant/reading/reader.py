@@ -1,0 +1,170 @@
+"""The reader: for each facet of a question, the clauses that may answer it and their sentences,
+scored by words, answer type and retrieval rank.
+
+A facet that names one document is read in that document only; "A和B分别…" is read once per named
+document; a question naming a document and an article (``浙江专利条例第十条``) goes straight to that
+article.  List questions ("哪些文件提到…") read every document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from assistant.models import Chunk
+from assistant.reading.candidates import candidates_from
+from assistant.reading.scoring import ScoredCandidate, TermWeights, Vocabulary, score
+from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
+from assistant.store.index import PolicyIndex
+from assistant.understanding import facets as types
+from assistant.understanding.facets import Facet, respectively
+from assistant.understanding.question import QuestionAnalysis, analyse_question
+from assistant.understanding.references import (
+    DocumentName,
+    PartReference,
+    document_name,
+    named_documents,
+    part_reference,
+    section_matches,
+)
+
+READ_DEPTH = 8  # clauses read per facet
+
+
+@dataclass(frozen=True)
+class DirectReference:
+    doc_id: str
+    part: PartReference
+    chunks: tuple[Chunk, ...]  # empty: the document has no such part
+
+
+@dataclass
+class FacetReading:
+    facet: Facet
+    hits: list[ScoredChunk]
+    terms: TermWeights
+    ranked: list[ScoredCandidate] = field(default_factory=list)  # best first
+    gap: str | None = None  # why the clauses read do not answer this facet (set by the evidence check)
+
+    @property
+    def best(self) -> ScoredCandidate | None:
+        return self.ranked[0] if self.ranked else None
+
+
+@dataclass
+class Reading:
+    analysis: QuestionAnalysis
+    facets: list[FacetReading]
+    reference: DirectReference | None = None
+
+    @property
+    def hits(self) -> list[ScoredChunk]:
+        """Every facet's clauses, interleaved by rank, each once."""
+        seen: set[str] = set()
+        merged = []
+        depth = max((len(f.hits) for f in self.facets), default=0)
+        for rank in range(depth):
+            for reading in self.facets:
+                if rank < len(reading.hits) and reading.hits[rank].chunk.chunk_id not in seen:
+                    seen.add(reading.hits[rank].chunk.chunk_id)
+                    merged.append(reading.hits[rank])
+        return merged
+
+
+class Reader:
+    def __init__(self, index: PolicyIndex, retriever: HybridRetriever):
+        self.index = index
+        self.retriever = retriever
+        self.vocabulary = Vocabulary([c.text for c in index.chunks])
+        self.names: list[DocumentName] = [
+            document_name(d.doc_id, d.metadata.title, d.metadata.jurisdiction, d.metadata.jurisdiction_full)
+            for d in index.documents.values()
+        ]
+
+    # -- entry point ------------------------------------------------------------------------
+    def run(self, analysis: QuestionAnalysis, top_k: int = 5, filters: Filters | None = None) -> Reading:
+        filters = filters or Filters()
+        named = [d for d in named_documents(analysis.text, self.names) if self._allowed(d, filters)]
+        reference = self.direct_reference(analysis.text, named)
+        facets = self._facets(analysis, named)
+        readings = []
+        for facet in facets:
+            if reference is not None:
+                hits = [ScoredChunk(c, 1.0, None, None) for c in reference.chunks]
+            elif facet.answer_type == types.DOCUMENTS:
+                hits = self.across_documents(facet, analysis, filters)
+            else:
+                hits = self._retrieve(facet, analysis, max(top_k, READ_DEPTH), filters)
+            readings.append(self.read(facet, hits, self._place_names(analysis)))
+        return Reading(analysis, readings, reference)
+
+    def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = ()) -> FacetReading:
+        terms = self.vocabulary.terms(facet, places)
+        ranked = [score(c, facet, terms, self._title(c.chunk)) for c in candidates_from(hits)]
+        ranked.sort(key=lambda s: -s.score)
+        return FacetReading(facet, hits, terms, ranked)
+
+    # -- question parts ---------------------------------------------------------------------
+    def _facets(self, analysis: QuestionAnalysis, named: list[str]) -> list[Facet]:
+        facets = list(analysis.facets)
+        if len(named) >= 2 and respectively(analysis.text) and len(facets) == 1:
+            # "广东条例和浙江条例分别怎么规定…": the same facet, once per named document
+            return [replace(facets[0], doc_id=doc_id) for doc_id in named]
+        with_docs = []
+        for facet in facets:
+            own = [d for d in named_documents(facet.text, self.names) if d in named] if len(named) > 1 else named
+            with_docs.append(replace(facet, doc_id=own[0] if len(own) == 1 else None))
+        return with_docs
+
+    def direct_reference(self, question: str, named: list[str]) -> DirectReference | None:
+        part = part_reference(question)
+        if part is None or len(named) != 1:
+            return None
+        doc_id = named[0]
+        chunks = tuple(c for c in self.index.chunks if c.doc_id == doc_id and section_matches(c.section, part))
+        return DirectReference(doc_id, part, chunks)
+
+    def _place_names(self, analysis: QuestionAnalysis) -> tuple[str, ...]:
+        """Place names the question uses (they constrain the document, they are no topic words)."""
+        names = {p.name for p in analysis.places}
+        for name in self.names:
+            names.update(p for p in name.places if p in analysis.text)
+        return tuple(names)
+
+    def _allowed(self, doc_id: str, filters: Filters) -> bool:
+        if filters.doc_ids and doc_id not in filters.doc_ids:
+            return False
+        jurisdiction = self.index.documents[doc_id].metadata.jurisdiction
+        return not filters.jurisdictions or jurisdiction in filters.jurisdictions
+
+    def _title(self, chunk: Chunk) -> str:
+        return self.index.documents[chunk.doc_id].metadata.title
+
+    # -- retrieval --------------------------------------------------------------------------
+    def _retrieve(self, facet: Facet, analysis: QuestionAnalysis, depth: int, filters: Filters) -> list[ScoredChunk]:
+        query = facet.query
+        places = [p.name for p in analysis.places if p.name not in query]
+        if places:  # "广东…谁来管? 著作权又归谁": the second part is still about 广东
+            query = " ".join(places) + " " + query
+        facet_analysis = analyse_question(query) if query != analysis.text else analysis
+        if facet.doc_id:
+            filters = Filters(doc_ids=frozenset({facet.doc_id}), jurisdictions=filters.jurisdictions)
+        return self.retriever.run(query, depth, filters, analysis=facet_analysis)
+
+    def across_documents(self, facet: Facet, analysis: QuestionAnalysis, filters: Filters) -> list[ScoredChunk]:
+        """"哪些文件提到…": the best clause of every document that uses the facet's rarest words."""
+        terms = self.vocabulary.terms(facet, self._place_names(analysis))
+        key = sorted(terms.weights, key=lambda t: -terms.weights[t])[:2]
+        best: dict[str, tuple[float, Chunk]] = {}
+        for chunk in self.index.chunks:
+            if not self._allowed(chunk.doc_id, filters) or not key:
+                continue
+            if not all(t in chunk.text for t in key[:1]):
+                continue
+            value = terms.coverage(chunk.text)
+            if value > best.get(chunk.doc_id, (0.0, chunk))[0]:
+                best[chunk.doc_id] = (value, chunk)
+        ranked = sorted(best.values(), key=lambda item: -item[0])
+        if not ranked:
+            return self._retrieve(facet, analysis, READ_DEPTH, filters)
+        return [ScoredChunk(chunk, round(value, 6), None, None) for value, chunk in ranked[:8]]
+

@@ -1,0 +1,136 @@
+"""Scoring a candidate sentence for one facet of a question.
+
+score = lexical coverage of the facet's words (bigrams weighted by how rare they are in the corpus;
+words the corpus never uses, such as 老板 or English, are left out rather than held against it)
++ a match of the expected answer type (a duration for 多久, a department that 负责 for 谁负责 …)
++ a small prior for the clause's retrieval rank.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assistant.reading.candidates import Candidate
+from assistant.text.lexicon import content_words, expansions_in
+from assistant.text.tokens import bigrams
+from assistant.understanding import facets as types
+from assistant.understanding.facets import QUANTITY_KINDS, Facet
+
+# Words most policy sentences share; they say little about what a question is after.
+GENERIC_WORDS = frozenset("工作 推动 加强 建设 发展 推进 完善 健全 开展 实施 条例 通知 意见 部门 负责 主管 本省 本市 措施 举措 "
+                          "办法 服务 管理".split())
+
+AGENCY = re.compile(r"人民政府|政府|部门|局|委员会|管委会|办公室|法院|检察院|厅|署|机构|中心|单位|协会")
+DUTY = re.compile(r"负责|主管|牵头|组织|实施|制定|备案|批准|审批|报请|报送|处理|查处|管理|监督|指导|协调|确定|发布|作出|"
+                  r"承担|受理|裁决|认定|审查|建立|开展")
+MODAL = re.compile(r"可以|应当|不得|禁止|必须|须|有权|不予|予以|给予|鼓励|支持|废止|除外|不适用|不受|免于|不再|优先")
+OFFER = re.compile(r"支持|鼓励|给予|资助|奖励|补贴|扶持|补助|贴息|优先|服务|帮助|援助|指导|提供|开通|建立|设立|推动|引导")
+RULE = re.compile(r"应当|须|符合|条件|程序|申请|提交|按照|依照|处以|罚款|责令|没收|承担|不得|可以")
+DATE_WORD = re.compile(r"施行|生效|起|通过|公布")
+
+PROSE_TYPES = {types.RESPONSIBLE: None, types.YESNO: MODAL, types.SUPPORT: OFFER, types.CONDITION: RULE}
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """A facet's topic words, weighted by rarity; each may be met by its policy wording
+    (贷款 -> 质押融资).  Words the corpus never uses (老板, English) are left out, not held against it."""
+
+    weights: dict[str, float]
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+    def match(self, word: str, text: str) -> float:
+        if word in text or any(alt in text for alt in self.alternatives.get(word, ())):
+            return 1.0
+        grams = bigrams(word)
+        if len(word) >= 3 and grams:  # 服判息诉率 against 服判息诉: partial credit
+            return 0.5 * sum(g in text for g in grams) / len(grams)
+        return 0.0
+
+    def coverage(self, text: str) -> float:
+        if not self.weights:
+            return 0.0
+        return sum(w * self.match(t, text) for t, w in self.weights.items()) / self.total
+
+    def matched(self, text: str) -> list[str]:
+        return [t for t in self.weights if self.match(t, text) >= 1.0]
+
+
+class Vocabulary:
+    """How rare each word is across the clauses of one index version.  A word's document frequency
+    is bounded by its rarest bigram's, which needs only bigram counts (one pass at load)."""
+
+    def __init__(self, texts: list[str]):
+        self.size = len(texts)
+        self.frequency: Counter[str] = Counter()
+        for text in texts:
+            self.frequency.update(set(bigrams(text)))
+
+    def frequency_of(self, word: str) -> int:
+        grams = bigrams(word)
+        return min((self.frequency.get(g, 0) for g in grams), default=0) if grams else 0
+
+    def idf(self, word: str) -> float:
+        return math.log((self.size + 1) / (self.frequency_of(word) + 0.5))
+
+    def terms(self, facet: Facet, places: tuple[str, ...] = ()) -> TermWeights:
+        weights: dict[str, float] = {}
+        alternatives: dict[str, tuple[str, ...]] = {}
+        expansions = expansions_in(f"{facet.text} {facet.context}")
+        for text, factor in ((facet.text, 1.0), (facet.context, 0.35)):
+            for word in content_words(text, places):
+                alts = tuple(expansions.get(word, ()))
+                if word in weights or not (self.frequency_of(word) or any(self.frequency_of(a) for a in alts)):
+                    continue
+                weights[word] = max(self.idf(word), 0.2) * factor * (0.2 if word in GENERIC_WORDS else 1.0)
+                alternatives[word] = alts
+        for key, wording in expansions.items():  # English or colloquial words: their policy wording
+            if key not in weights:
+                for word in wording:
+                    if word not in weights and self.frequency_of(word):
+                        weights[word] = 0.8 * max(self.idf(word), 0.2)
+        return TermWeights(weights, alternatives)
+
+
+def type_fit(candidate: Candidate, answer_type: str) -> float:
+    """1 if the sentence holds an answer of the expected type, 0.5 for a weaker sign, else 0."""
+    kinds = QUANTITY_KINDS.get(answer_type)
+    text = candidate.text
+    if answer_type == types.ARTICLE:
+        return 1.0 if candidate.chunk.section else 0.0
+    if kinds is not None:
+        if candidate.chunk.kind == "table_row" and answer_type != types.DATE:
+            return 1.0 if re.search(r"\d", text) else 0.0
+        if any(q.kind in kinds for q in candidate.quantities):
+            return 1.0
+        return 0.3 if answer_type == types.DATE and DATE_WORD.search(text) else 0.0
+    if answer_type == types.RESPONSIBLE:
+        if candidate.chunk.responsibility is not None:
+            return 1.0
+        return 1.0 if AGENCY.search(text) and DUTY.search(text) else (0.4 if AGENCY.search(text) else 0.0)
+    signal = PROSE_TYPES.get(answer_type)
+    return 0.5 if signal is not None and signal.search(text) else 0.0
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    candidate: Candidate
+    coverage: float  # share of the facet's weighted words in the sentence
+    context: float  # share found in the clause's heading, section and title
+    fit: float
+    score: float
+
+
+def score(candidate: Candidate, facet: Facet, terms: TermWeights, title: str) -> ScoredCandidate:
+    coverage = terms.coverage(candidate.text)
+    context = terms.coverage(f"{title} {candidate.chunk.heading} {candidate.chunk.text}")
+    fit = type_fit(candidate, facet.answer_type)
+    total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank)
+    return ScoredCandidate(candidate, coverage, context, fit, total)

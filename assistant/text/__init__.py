@@ -1,0 +1,1 @@
+"""Bottom layer: vocabularies and text helpers shared by ingestion, the index, matching and the reader."""

@@ -1,0 +1,1 @@
+"""Understanding a question: analysis into facets and answer types, document references, conversation."""

@@ -1,0 +1,136 @@
+"""A question as facets (sub-questions), each with the type of answer it expects.
+
+"发明专利奖励多少? 实用新型呢?" is two facets of type *amount*; "谁负责? 向谁备案?" two of type
+*responsible*; "广东条例和浙江条例分别怎么规定…" one facet per named document.  The answer type
+decides which sentences can answer (a duration needs ``十五日内``, a responsible unit needs a
+department that 负责/主管/组织实施), so the reader works on any policy text, not on wording lists
+tuned to one corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import numbers
+
+RESPONSIBLE, AMOUNT, PERCENT, MULTIPLE, DURATION, DATE, ARTICLE, YESNO, DOCUMENTS, SUPPORT, CONDITION, GENERAL = (
+    "responsible", "amount", "percent", "multiple", "duration", "date", "article", "yesno", "documents",
+    "support", "condition", "general")
+
+# The quantity kinds (assistant.text.numbers) that can answer each numeric answer type.
+QUANTITY_KINDS: dict[str, frozenset[str]] = {
+    AMOUNT: frozenset({numbers.MONEY, numbers.COUNT, numbers.PERCENT, numbers.MULTIPLE, numbers.DURATION}),
+    PERCENT: frozenset({numbers.PERCENT}),
+    MULTIPLE: frozenset({numbers.MULTIPLE}),
+    DURATION: frozenset({numbers.DURATION}),
+    DATE: frozenset({numbers.DATE}),
+    ARTICLE: frozenset({numbers.ARTICLE}),
+}
+
+# Question wording -> answer type, tried in this order (the first that matches decides).
+_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (DOCUMENTS, re.compile(r"哪些(文件|政策文件|规定|条例|法规|地方|规划|文件里)|哪几(个|份|部)(文件|规定|条例|法规)|"
+                           r"哪(个|份|部)(文件|规定|条例|法规)|which (documents?|regulations?)", re.I)),
+    (ARTICLE, re.compile(r"哪一?条|第几条|哪个条款|哪款|哪一款|which article", re.I)),
+    (RESPONSIBLE, re.compile(
+        r"谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|什么单位|哪家|哪个机构|什么机构|哪个局|牵头|责任单位|负责单位|"
+        r"主管部门|归哪|找哪|向哪|报哪|由哪|哪一级|哪级|who|which (department|agency|authority)", re.I)),
+    (PERCENT, re.compile(r"百分之几|百分比|比例|比率|占比|比重|几成|多少[%％]|percent", re.I)),
+    (MULTIPLE, re.compile(r"几倍|多少倍|倍数")),
+    (DURATION, re.compile(r"多久|多长时间|多少天|几天|几日|多少日|几个月|多少个月|几年|多少年|期限|时限|周期|有效期|"
+                          r"几个工作日|deadline|how long", re.I)),
+    (DATE, re.compile(r"什么时候|何时|哪一年|哪年|哪天|哪一天|几月几[日号]|日期是|施行日期|生效日期|when", re.I)),
+    (AMOUNT, re.compile(r"多少|几[个件项家人所次名]|金额|数额|额度|上限|最高|标准是|罚多少|奖励多少|补助多少|"
+                        r"资助多少|目标值|预期值|实际值|增加值|预期目标|目标是|目标[?？]?$|how much|how many|\btarget\b|amount",
+                        re.I)),
+    (YESNO, re.compile(
+        r"能不能|可不可以|能否|可否|是否|是不是|要不要|需不需要|用不用|会不会|算不算|有没有(?=.{0,12}(吗|[?？]|$))(?!.{0,6}(什么|啥|哪些))|"
+        r"(可以|能|需要|必须|要|得|允许|违反|违法|有效|属于|适用|算|享受)(?:(?!什么|啥|哪).){0,24}吗|^(?:(?!什么|啥|哪|谁|多少).)*吗$|"
+        r"\b(can|may|must|is it|are we|do we|does)\b",
+        re.I)),
+    (CONDITION, re.compile(r"条件|怎么办|如何办理|怎么申请|如何申请|流程|程序|手续|材料|要求|怎么处理|如何处理|怎么处罚|"
+                           r"什么后果|承担什么|怎么罚|怎么规定|如何规定|怎么说|怎么做", re.I)),
+    (SUPPORT, re.compile(r"支持|扶持|补贴|资助|奖励|补助|优惠|帮助|帮扶|有啥|有什么|政策|措施|help|support|subsid", re.I)),
+]
+
+_SPLIT = re.compile(r"[?？；;]+|(?<=[吗呢])[，,]|[，,]\s*(?:另外|还有|以及|同时|并且|那|而且)|\s+(?:另外|还有)")
+_RESPECTIVELY = re.compile(r"分别|各自|各是")
+
+
+@dataclass(frozen=True)
+class Facet:
+    text: str  # the sub-question as asked (a short follow-up such as "实用新型呢" stays short)
+    answer_type: str
+    context: str = ""  # words borrowed from an earlier facet ("发明专利奖励多少" for "实用新型呢")
+    doc_id: str | None = None  # the one document the facet names, if any
+
+    @property
+    def query(self) -> str:
+        return f"{self.text} {self.context}".strip()
+
+
+def answer_type(text: str) -> str:
+    text = text.strip(" ?？。.!！")
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(text):
+            return kind
+    return GENERAL
+
+
+_ASKS = re.compile(r"什么|啥|哪|怎|如何|吗|嘛|\b(what|how)\b", re.I)
+
+
+def _has_question_word(text: str) -> bool:
+    return answer_type(text) != GENERAL or bool(_ASKS.search(text))
+
+
+def _split_commas(part: str) -> list[str]:
+    """"最长延多久,要谁批": comma-separated pieces that each ask something are separate facets."""
+    pieces = [p.strip() for p in re.split(r"[，,]", part) if p.strip()]
+    if len(pieces) > 1 and all(_has_question_word(p) for p in pieces):
+        return pieces
+    return [part]
+
+
+def split_facets(question: str) -> list[Facet]:
+    """The sub-questions of a question; a part without its own question word borrows the type and
+    the words of the part before it ("X奖励多少? Y呢?")."""
+    parts = [p.strip(" ，,。.!！") for p in _SPLIT.split(question)]
+    parts = [piece for p in parts if len(re.sub(r"\W", "", p)) >= 2 for piece in _split_commas(p)]
+    if len(parts) <= 1:
+        return [Facet(question.strip(), answer_type(question))]
+    facets: list[Facet] = []
+    for part in parts:
+        if facets and not _has_question_word(part):
+            previous = facets[-1]
+            if len(part) <= 12 or part.endswith("呢"):  # "实用新型呢": the same question about something else
+                facets.append(Facet(part, previous.answer_type, previous.query))
+                continue
+            # a clause giving context ("我们是广州的企业, 商业秘密被侵犯了找谁"): joins the next part
+            facets[-1] = Facet(f"{previous.text}，{part}", previous.answer_type, previous.context)
+            continue
+        if not facets and not _has_question_word(part):
+            facets.append(Facet(part, GENERAL))
+            continue
+        if facets and facets[-1].answer_type == GENERAL and not facets[-1].context:
+            merged = f"{facets[-1].text}，{part}"  # the context clause before the question proper
+            facets[-1] = Facet(merged, answer_type(part))
+            continue
+        facets.append(Facet(part, answer_type(part)))
+    return _merge_duplicates(facets)
+
+
+def _merge_duplicates(facets: list[Facet]) -> list[Facet]:
+    """Two facets asking the same type about the same words are one (a question restated)."""
+    kept: list[Facet] = []
+    for facet in facets:
+        if kept and kept[-1].answer_type == facet.answer_type and facet.text in kept[-1].text:
+            continue
+        kept.append(facet)
+    return kept
+
+
+def respectively(question: str) -> bool:
+    """"A和B分别…": one answer per named document or item."""
+    return bool(_RESPECTIVELY.search(question))
