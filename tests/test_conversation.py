@@ -1,4 +1,4 @@
-from assistant.conversation import is_follow_up, resolve_follow_up
+from assistant.understanding.conversation import is_follow_up, resolve_follow_up
 from assistant.models import Turn
 
 PREVIOUS = [Turn(question="武汉到2025年每万人口高价值发明专利拥有量目标是多少件?", answer="30件")]

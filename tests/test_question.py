@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.question import FIGURE, GENERAL, LOCATE, SUPPORT, WHO_LEADS, analyse_question, unit_matches
+from assistant.understanding.question import FIGURE, GENERAL, LOCATE, SUPPORT, WHO_LEADS, analyse_question, unit_matches
 
 
 @pytest.mark.parametrize(

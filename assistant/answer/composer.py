@@ -24,6 +24,7 @@ from assistant.understanding import facets as types
 from assistant.understanding.facets import QUANTITY_KINDS
 from assistant.understanding.question import QuestionAnalysis, unit_matches
 
+ENUMERATION = re.compile(r"哪些|哪几|有几|几项|几个|都有|列举|which")
 _YEAR_LEAD = re.compile(r"(到|至|截至)?\s*((?:19|20)\d{2})\s*年(末|底)?")
 FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases
 SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
@@ -126,11 +127,22 @@ class AnswerComposer:
                 return lines
         if facet.answer_type == types.DOCUMENTS:
             return self.documents(reading, cites)
+        if facet.answer_type in (types.GENERAL, types.SUPPORT, types.CONDITION) and ENUMERATION.search(facet.text):
+            items = self.siblings(reading.hits)
+            if items:
+                listed = "；".join(f"{c.heading or c.section} [{cites.cite(c, 0.0)}]" for c in items)
+                return [f"共{len(items)}项：{listed}", self.source_line(items[0], cites)]
         best = answer_candidate(reading, used)
         if best is None:
             return []
         used.add((best.candidate.chunk.doc_id, best.candidate.start))
         text = self.statement(best, reading, cites)
+        if facet.answer_type in (types.SUPPORT, types.GENERAL) and single:
+            companion = next((s for s in reading.ranked[1:8] if s.candidate.chunk.chunk_id == best.candidate.chunk.chunk_id
+                              and s.score >= 0.6 * best.score and s.candidate.start != best.candidate.start), None)
+            if companion is not None:
+                pair = sorted([best, companion], key=lambda s: s.candidate.start)
+                text = "".join(self.statement(s, reading, cites) for s in pair)
         if facet.answer_type == types.YESNO:
             text = verdict(facet.text, best.candidate.text) + text
         elif facet.answer_type == types.ARTICLE:
@@ -174,6 +186,26 @@ class AnswerComposer:
             if len(lines) == 2:
                 break
         return lines
+
+    def siblings(self, hits: list[ScoredChunk]) -> list[Chunk]:
+        """When several hits are items of one numbered part (三、 (一), 三、 (三)…), all its items in
+        document order: a question asking what a part lists gets the whole list."""
+        parents: dict[tuple[str, str], set[str]] = {}
+        for hit in hits[:5]:
+            chunk = hit.chunk
+            if chunk.kind == "clause" and " " in chunk.section:
+                parents.setdefault((chunk.doc_id, chunk.section.rsplit(" ", 1)[0]), set()).add(chunk.section)
+        if not parents:
+            return []
+        (doc_id, parent), sections = max(parents.items(), key=lambda item: len(item[1]))
+        if len(sections) < 2:
+            return []
+        items: dict[str, Chunk] = {}
+        for chunk in self.index.chunks:
+            if chunk.doc_id == doc_id and chunk.section.rsplit(" ", 1)[0] == parent \
+                    and chunk.section.count(" ") == parent.count(" ") + 1:
+                items.setdefault(chunk.section, chunk)
+        return list(items.values()) if len(items) <= 8 else []
 
     # -- who leads (annotations) -------------------------------------------------------------
     def who_leads(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations) -> list[str]:

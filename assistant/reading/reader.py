@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from assistant.ingest.structure import PREAMBLE
 from assistant.models import Chunk
 from assistant.reading.candidates import candidates_from
 from assistant.reading.scoring import ScoredCandidate, TermWeights, Vocabulary, score
@@ -100,6 +101,8 @@ class Reader:
     def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = ()) -> FacetReading:
         terms = self.vocabulary.terms(facet, places)
         ranked = [score(c, facet, terms, self._title(c.chunk)) for c in candidates_from(hits)]
+        if facet.answer_type != types.DATE:  # the title and adoption lines answer only "when"
+            ranked = [replace(s, score=s.score - 0.3) if s.candidate.chunk.section == PREAMBLE else s for s in ranked]
         ranked.sort(key=lambda s: -s.score)
         return FacetReading(facet, hits, terms, ranked)
 

@@ -97,7 +97,8 @@ def split_facets(question: str) -> list[Facet]:
     """The sub-questions of a question; a part without its own question word borrows the type and
     the words of the part before it ("X奖励多少? Y呢?")."""
     parts = [p.strip(" ，,。.!！") for p in _SPLIT.split(question)]
-    parts = [piece for p in parts if len(re.sub(r"\W", "", p)) >= 2 for piece in _split_commas(p)]
+    parts = [item for p in parts if len(re.sub(r"\W", "", p)) >= 2 for piece in _split_commas(p)
+             for item in _split_items(piece)]
     if len(parts) <= 1:
         return [Facet(question.strip(), answer_type(question))]
     facets: list[Facet] = []
@@ -113,12 +114,28 @@ def split_facets(question: str) -> list[Facet]:
         if not facets and not _has_question_word(part):
             facets.append(Facet(part, GENERAL))
             continue
-        if facets and facets[-1].answer_type == GENERAL and not facets[-1].context:
+        if facets and facets[-1].answer_type == GENERAL and not facets[-1].context and not _ASKS.search(facets[-1].text):
             merged = f"{facets[-1].text}，{part}"  # the context clause before the question proper
             facets[-1] = Facet(merged, answer_type(part))
             continue
         facets.append(Facet(part, answer_type(part)))
     return _merge_duplicates(facets)
+
+
+def _split_items(part: str) -> list[str]:
+    """"X、Y的目标各是多少": one part per listed item, each with the shared ending (的目标是多少)."""
+    if not _RESPECTIVELY.search(part) or "、" not in part:
+        return [part]
+    items = part.split("、")
+    last = items[-1]
+    cut = last.rfind("的")
+    if cut <= 0 or len(items) > 6:
+        return [part]
+    ending = _RESPECTIVELY.sub("", last[cut:])
+    pieces = [*items[:-1], last[:cut]]
+    if any(len(p) < 2 or len(p) > 30 for p in pieces):
+        return [part]
+    return [f"{p}{ending}" for p in pieces]
 
 
 def _merge_duplicates(facets: list[Facet]) -> list[Facet]:

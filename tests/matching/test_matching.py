@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from assistant.matching.evaluation import evaluate_matcher, load_cases
 from assistant.matching.matcher import EnterpriseProfile, ProfileError, ProfileMatcher
 from assistant.matching.presenter import match_text
-from assistant.matching.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
+from assistant.text.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
 from assistant.matching.validity import ENDED, IN_FORCE, SUPERSEDED, successors
 from assistant.service import PolicyAssistant, build_index
 

@@ -1,8 +1,8 @@
 """Retrieval against the dev gold questions, on a real index of the bundled corpus."""
 
 from assistant.evaluation import GoldItem, GoldSpan, evaluate
-from assistant.question import analyse_question
-from assistant.retrieval.query import expand
+from assistant.understanding.question import analyse_question
+from assistant.text.lexicon import expand
 from assistant.retrieval.retriever import Filters, reciprocal_rank_fusion
 from tests.conftest import dev_items
 

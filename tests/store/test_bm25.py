@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.store.bm25 import Bm25Index
-from assistant.store.tokenize import bigrams, jieba_words
+from assistant.text.tokens import bigrams, jieba_words
 
 DOCS = [
     "支持银行开展知识产权质押融资业务",
