@@ -111,7 +111,7 @@ class PolicyAssistant:
             index=index,
             retriever=retriever,
             reader=Reader(index, retriever),
-            composer=AnswerComposer(index, self.settings.today, self.settings.top_k),
+            composer=AnswerComposer(index, self.settings.today),
             matcher=ProfileMatcher(index, self.encoder, self.settings.today),
         )
 

@@ -29,6 +29,7 @@ _YEAR_LEAD = re.compile(r"(到|至|截至)?\s*((?:19|20)\d{2})\s*年(末|底)?")
 FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases
 SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
 SUPPORT_LINES = 3
+LISTED_DOCUMENTS = 8  # "哪些文件提到…" lists every document, one line each
 _NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|废止|失效")
 _EXCEPTION = re.compile(r"除外|但是|但")
 _CONDITION = re.compile(r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批准|决定)|符合.{1,24}条件|在.{1,24}(情况|情形)下|前提|"
@@ -75,10 +76,9 @@ class Citations:
 
 
 class AnswerComposer:
-    def __init__(self, index: PolicyIndex, today: date, top_k: int = 5):
+    def __init__(self, index: PolicyIndex, today: date):
         self.index = index
         self.today = today
-        self.top_k = top_k
 
     def _doc(self, chunk: Chunk) -> StoredDocument:
         return self.index.documents[chunk.doc_id]
@@ -91,10 +91,10 @@ class AnswerComposer:
             return self.abstain(analysis, hits, abstention)
         cites = Citations(self.index)
         lines: list[str] = []
-        used: set[tuple[str, int]] = set()  # sentences an earlier facet answered with
+        used: set[tuple[str, int, int]] = set()  # sentences an earlier facet answered with
         for facet_reading in reading.facets:
             lines.extend(self.facet_lines(facet_reading, analysis, cites, single=len(reading.facets) == 1, used=used))
-        first = [line for line in lines if not line.startswith(("出处", "另见", "事项", "（注"))]
+        first = [line for line in lines if not line.startswith(("出处", "另见", "事项", "（注", "- "))]
         rest = [line for line in lines if line not in first]
         if len(reading.facets) > 1:
             head = "；".join(line.rstrip("。") for line in first)
@@ -102,8 +102,9 @@ class AnswerComposer:
         else:
             text_lines = [*first, *dict.fromkeys(rest)]
         supporting = text_lines[1:]
-        text = "\n".join([text_lines[0], *supporting[:SUPPORT_LINES]]) if text_lines else ""
-        citations = cites.with_rest(hits, max(self.top_k, len(cites.items)))
+        limit = LISTED_DOCUMENTS if any(r.facet.answer_type == types.DOCUMENTS for r in reading.facets) else SUPPORT_LINES
+        text = "\n".join([text_lines[0], *supporting[:limit]]) if text_lines else ""
+        citations = cites.with_rest(hits, max(reading.top_k, len(cites.items)))
         return Answer(question=analysis.text, answer=text, abstained=False, citations=citations)
 
     # -- abstaining -------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class AnswerComposer:
 
     # -- one facet --------------------------------------------------------------------------
     def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
-                    single: bool, used: set[tuple[str, int]]) -> list[str]:
+                    single: bool, used: set[tuple[str, int, int]]) -> list[str]:
         facet = reading.facet
         if reading.gap:
             return [f"{reading.gap}。"]
@@ -135,7 +136,7 @@ class AnswerComposer:
         best = answer_candidate(reading, used)
         if best is None:
             return []
-        used.add((best.candidate.chunk.doc_id, best.candidate.start))
+        used.add(quoted_span(best, reading))
         text = self.statement(best, reading, cites)
         if facet.answer_type in (types.SUPPORT, types.GENERAL) and single:
             companion = next((s for s in reading.ranked[1:8] if s.candidate.chunk.chunk_id == best.candidate.chunk.chunk_id
@@ -163,7 +164,7 @@ class AnswerComposer:
         lead = ""
         if reading.facet.answer_type in QUANTITY_KINDS and not _YEAR_LEAD.search(quote):
             before = list(_YEAR_LEAD.finditer(self._doc(candidate.chunk).text[candidate.chunk.start:start]))
-            if before and start - candidate.chunk.start - before[-1].end() < 60:
+            if before:
                 year = before[-1]
                 lead = f"{year.group(1) or '到'}{year.group(2)}年{year.group(3) or ''}，"
         return f"{lead}{' '.join(quote.split())} [{n}]"
@@ -258,10 +259,10 @@ class AnswerComposer:
             statement = self.statement(scored, reading, cites)
             lines.append(f"《{self._doc(chunk).metadata.title}》{chunk.section}：{statement}")
         titles = "、".join(f"《{self._doc(s.candidate.chunk).metadata.title}》" for s in by_doc.values())
-        return [f"{len(by_doc)}份文件提到：{titles}", *(f"另见{line}" for line in lines)]
+        return [f"{len(by_doc)}份文件提到：{titles}", *(f"- {line}" for line in lines)]
 
 
-def answer_candidate(reading: FacetReading, used: set[tuple[str, int]]) -> ScoredCandidate | None:
+def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> ScoredCandidate | None:
     """The sentence that answers a facet: the best one of the expected type when the facet asks for
     a number, date or deadline; one that an earlier facet of the question did not already use when
     another scores nearly as well ("罚多少? 没有违法所得的呢?")."""
@@ -271,11 +272,18 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int]]) -> Score
     if not ranked:
         return None
     best = ranked[0]
-    if (best.candidate.chunk.doc_id, best.candidate.start) in used:
-        fresh = [s for s in ranked[1:6] if (s.candidate.chunk.doc_id, s.candidate.start) not in used]
+    if quoted_span(best, reading) in used:
+        fresh = [s for s in ranked[1:6] if quoted_span(s, reading) not in used]
         if fresh and fresh[0].score >= 0.6 * best.score:
             return fresh[0]
     return best
+
+
+def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, int, int]:
+    """The document span a candidate would be quoted with for this facet."""
+    candidate = scored.candidate
+    start, end = focus(candidate, reading.terms, QUANTITY_KINDS.get(reading.facet.answer_type, frozenset()))
+    return candidate.chunk.doc_id, start, end
 
 
 def row_statement(chunk: Chunk) -> str:

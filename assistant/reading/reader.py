@@ -56,6 +56,7 @@ class Reading:
     analysis: QuestionAnalysis
     facets: list[FacetReading]
     reference: DirectReference | None = None
+    top_k: int = 5  # citations the caller asked for
 
     @property
     def hits(self) -> list[ScoredChunk]:
@@ -96,7 +97,7 @@ class Reader:
             else:
                 hits = self._retrieve(facet, analysis, max(top_k, READ_DEPTH), filters)
             readings.append(self.read(facet, hits, self._place_names(analysis)))
-        return Reading(analysis, readings, reference)
+        return Reading(analysis, readings, reference, top_k)
 
     def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = ()) -> FacetReading:
         terms = self.vocabulary.terms(facet, places)

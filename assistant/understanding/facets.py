@@ -35,7 +35,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (ARTICLE, re.compile(r"哪一?条|第几条|哪个条款|哪款|哪一款|which article", re.I)),
     (RESPONSIBLE, re.compile(
         r"谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|什么单位|哪家|哪个机构|什么机构|哪个局|牵头|责任单位|负责单位|"
-        r"主管部门|归哪|找哪|向哪|报哪|由哪|哪一级|哪级|who|which (department|agency|authority)", re.I)),
+        r"主管部门|归哪|找哪|向哪|报哪|由哪|哪一级|哪级|什么角色|参与吗|参与了吗|负责吗|分工|"
+        r"who|which (department|agency|authority)", re.I)),
     (PERCENT, re.compile(r"百分之几|百分比|比例|比率|占比|比重|几成|多少[%％]|percent", re.I)),
     (MULTIPLE, re.compile(r"几倍|多少倍|倍数")),
     (DURATION, re.compile(r"多久|多长时间|多少天|几天|几日|多少日|几个月|多少个月|几年|多少年|期限|时限|周期|有效期|"
@@ -117,6 +118,9 @@ def split_facets(question: str) -> list[Facet]:
         if facets and facets[-1].answer_type == GENERAL and not facets[-1].context and not _ASKS.search(facets[-1].text):
             merged = f"{facets[-1].text}，{part}"  # the context clause before the question proper
             facets[-1] = Facet(merged, answer_type(part))
+            continue
+        if facets and len(part) <= 10:  # "依托啥平台": still about what the part before it named
+            facets.append(Facet(part, answer_type(part), facets[-1].query))
             continue
         facets.append(Facet(part, answer_type(part)))
     return _merge_duplicates(facets)
