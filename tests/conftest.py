@@ -39,3 +39,15 @@ def assistant(session_settings: Settings, encoder: Encoder):
 
     build_index(session_settings, encoder=encoder)
     return PolicyAssistant.open(session_settings)
+
+
+@pytest.fixture(scope="session")
+def unseen_assistant(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder):
+    """A PolicyAssistant over the bundled corpus plus ../shared/corpus/extra (bench/dev_unseen.jsonl)."""
+    from assistant.service import PolicyAssistant, build_index
+
+    if not EXTRA_DIR.is_dir():
+        pytest.skip(f"{EXTRA_DIR} is not present")
+    settings = Settings(index_dir=tmp_path_factory.mktemp("index-unseen"))
+    build_index(settings, [bundled_corpus_dir(), EXTRA_DIR], encoder=encoder)
+    return PolicyAssistant.open(settings)
