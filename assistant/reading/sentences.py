@@ -11,7 +11,6 @@ from assistant.text.tokens import bigrams, strip_query_filler
 # Bigrams every policy sentence shares; they say nothing about what a question is after.
 GENERIC = set(bigrams("知识产权 企业 公司 政策 支持 工作 推动 加强 建设 发展 我们 有关 相关 方面 一家 什么 我的 这边 那个"))
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
-_PHRASE = re.compile(r"[^。！？；!?;，,、]*[。！？；!?;，,、]?")
 
 
 @dataclass(frozen=True)
@@ -46,20 +45,6 @@ def best_sentences(text: str, question: str, limit: int = 2, min_share: float = 
         return []
     top = max(p.score for p in scored)
     chosen = sorted((p for p in scored if p.score >= top * min_share), key=lambda p: -p.score)[:limit]
-    return sorted(chosen, key=lambda p: p.start)
-
-
-def best_phrases(text: str, question: str, limit: int = 3, need_digit: bool = True) -> list[Piece]:
-    """Comma-level phrases (…达到30件,) that best match the question, in document order."""
-    terms = question_terms(question)
-    phrases = [Piece(s.strip(" ,，、;；。"), start, score_piece(s, terms)) for s, start in _pieces(text, _PHRASE)]
-    if need_digit:
-        phrases = [p for p in phrases if re.search(r"\d", p.text)]
-    phrases = [p for p in phrases if p.score > 0]
-    if not phrases:
-        return []
-    top = max(p.score for p in phrases)
-    chosen = sorted((p for p in phrases if p.score >= top * 0.6), key=lambda p: -p.score)[:limit]
     return sorted(chosen, key=lambda p: p.start)
 
 
