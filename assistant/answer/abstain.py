@@ -9,7 +9,6 @@ from assistant.geo import Place, gazetteer
 from assistant.reading.reader import FacetReading, Reading
 from assistant.reading.scoring import ScoredCandidate
 from assistant.understanding import facets as types
-from assistant.understanding.facets import QUANTITY_KINDS
 from assistant.understanding.question import QuestionAnalysis, five_year_periods
 from assistant.understanding.references import DocumentName
 from assistant.text.lexicon import content_words, expansions_in
@@ -100,7 +99,7 @@ def covered_years(analysis: QuestionAnalysis, index: PolicyIndex, hits: list[Sco
 
 
 def _numeric(analysis: QuestionAnalysis) -> bool:
-    return any(f.answer_type in QUANTITY_KINDS and f.answer_type != types.ARTICLE for f in analysis.facets)
+    return any(f.quantity_kinds and f.answer_type != types.ARTICLE for f in analysis.facets)
 
 
 def unknown_document(analysis: QuestionAnalysis, index: PolicyIndex, names: list[DocumentName]) -> str | None:
@@ -140,14 +139,14 @@ def _core_within(phrase: str, name: DocumentName) -> bool:
 def facet_evidence(reading: FacetReading) -> str | None:
     """Why a facet has no answer in the clauses read, or None when one of them answers it."""
     facet = reading.facet
-    kinds = QUANTITY_KINDS.get(facet.answer_type)
+    kinds = facet.quantity_kinds
     if kinds and facet.answer_type != types.ARTICLE:
-        typed = [s for s in reading.ranked if s.fit >= 1.0 and evidence(s) >= MIN_TYPED_EVIDENCE]
+        typed = [s for s in reading.ranked if s.fit >= 1.0 and (evidence(s) >= MIN_TYPED_EVIDENCE or reading.continues(s))]
         if not typed:
             return f"知识库中的条款没有给出“{facet.text}”所问的具体{_TYPE_NAMES.get(facet.answer_type, '数字')}"
         return None
     best = reading.best
-    if best is None or evidence(best) < MIN_EVIDENCE:
+    if best is None or (evidence(best) < MIN_EVIDENCE and not reading.continues(best)):
         return f"知识库中没有找到回答“{facet.text}”的条款"
     return None
 
@@ -184,9 +183,12 @@ def decide(reading: Reading, index: PolicyIndex, names: list[DocumentName]) -> A
         if years or any(start > latest for start, _ in five_year_periods(analysis.text)):
             asked = "、".join(f"{y}年" for y in years) or "该时期"
             return Abstention(f"知识库中的文件没有给出{asked}的相关数字（现有规划期最晚到{latest}年），无法回答。")
-    gaps = [facet_evidence(r) for r in reading.facets]
-    for facet_reading, gap in zip(reading.facets, gaps):
-        facet_reading.gap = gap
+    gaps = facet_gaps(reading)
     if all(gaps):
         return Abstention(f"{gaps[0]}，无法回答。")
     return None
+
+
+def facet_gaps(reading: Reading) -> list[str | None]:
+    """Per facet, why the clauses read do not answer it (None where they do)."""
+    return [facet_evidence(r) for r in reading.facets]

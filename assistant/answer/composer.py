@@ -21,7 +21,6 @@ from assistant.reading.scoring import ScoredCandidate, TermWeights
 from assistant.retrieval.retriever import ScoredChunk
 from assistant.store.index import PolicyIndex, StoredDocument
 from assistant.understanding import facets as types
-from assistant.understanding.facets import QUANTITY_KINDS
 from assistant.understanding.question import QuestionAnalysis, unit_matches
 
 ENUMERATION = re.compile(r"哪些|哪几|有几|几项|几个|都有|列举|which")
@@ -84,7 +83,8 @@ class AnswerComposer:
         return self.index.documents[chunk.doc_id]
 
     # -- entry point ----------------------------------------------------------------------
-    def run(self, reading: Reading, abstention: Abstention | None) -> Answer:
+    def run(self, reading: Reading, abstention: Abstention | None, gaps: list[str | None] | None = None) -> Answer:
+        """The answer to a reading; ``gaps`` says, per facet, why it has no answer (None: it has)."""
         analysis = reading.analysis
         hits = reading.hits
         if abstention is not None:
@@ -92,7 +92,11 @@ class AnswerComposer:
         cites = Citations(self.index)
         lines: list[str] = []
         used: set[tuple[str, int, int]] = set()  # sentences an earlier facet answered with
-        for facet_reading in reading.facets:
+        gaps = gaps or [None] * len(reading.facets)
+        for facet_reading, gap in zip(reading.facets, gaps):
+            if gap:
+                lines.append(f"{gap}。")
+                continue
             lines.extend(self.facet_lines(facet_reading, analysis, cites, single=len(reading.facets) == 1, used=used))
         first = [line for line in lines if not line.startswith(("出处", "另见", "事项", "（注", "- "))]
         rest = [line for line in lines if line not in first]
@@ -120,8 +124,6 @@ class AnswerComposer:
     def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
                     single: bool, used: set[tuple[str, int, int]]) -> list[str]:
         facet = reading.facet
-        if reading.gap:
-            return [f"{reading.gap}。"]
         if facet.answer_type == types.RESPONSIBLE:
             lines = self.who_leads(reading, analysis, cites)
             if lines:
@@ -158,11 +160,11 @@ class AnswerComposer:
         if not candidate.exact:  # a table row: its statement, citing the row
             n = cites.cite(candidate.chunk, scored.score)
             return f"{row_statement(candidate.chunk)} [{n}]"
-        start, end = focus(candidate, reading.terms, QUANTITY_KINDS.get(reading.facet.answer_type, frozenset()))
+        start, end = focus(candidate, reading.terms, reading.facet.quantity_kinds or frozenset())
         n = cites.cite(candidate.chunk, scored.score, start, end)
         quote = self._doc(candidate.chunk).text[start:end]
         lead = ""
-        if reading.facet.answer_type in QUANTITY_KINDS and not _YEAR_LEAD.search(quote):
+        if reading.facet.quantity_kinds and not _YEAR_LEAD.search(quote):
             before = list(_YEAR_LEAD.finditer(self._doc(candidate.chunk).text[candidate.chunk.start:start]))
             if before:
                 year = before[-1]
@@ -267,7 +269,7 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> 
     a number, date or deadline; one that an earlier facet of the question did not already use when
     another scores nearly as well ("罚多少? 没有违法所得的呢?")."""
     ranked = reading.ranked
-    if reading.facet.answer_type in QUANTITY_KINDS:
+    if reading.facet.quantity_kinds:
         ranked = [s for s in ranked if s.fit >= 1.0] or ranked
     if not ranked:
         return None
@@ -282,7 +284,7 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> 
 def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, int, int]:
     """The document span a candidate would be quoted with for this facet."""
     candidate = scored.candidate
-    start, end = focus(candidate, reading.terms, QUANTITY_KINDS.get(reading.facet.answer_type, frozenset()))
+    start, end = focus(candidate, reading.terms, reading.facet.quantity_kinds or frozenset())
     return candidate.chunk.doc_id, start, end
 
 
@@ -314,7 +316,7 @@ def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tu
     def has_kind(s: int, e: int) -> bool:
         return any(q.kind in kinds and s <= q.start and q.end <= e for q in candidate.quantities)
 
-    scores = [terms.coverage(text[s:e]) + (0.6 if has_kind(s, e) else 0.0) for s, e in pieces]
+    scores = [terms.coverage(text[s:e]) + (1.5 if has_kind(s, e) else 0.0) for s, e in pieces]
     best = max(range(len(pieces)), key=lambda i: (scores[i], -i))
     first = last = best
     if best > 0 and terms.coverage(text[pieces[best - 1][0]:pieces[best - 1][1]]) > 0:

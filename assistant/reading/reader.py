@@ -29,6 +29,8 @@ from assistant.understanding.references import (
 )
 
 READ_DEPTH = 8  # clauses read per facet
+FOLLOW_CLAUSE = 0.25  # a follow-up's sentence in the clause the part before it was answered from
+FOLLOW_DOCUMENT = 0.15  # … in that clause's document
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,11 @@ class FacetReading:
     hits: list[ScoredChunk]
     terms: TermWeights
     ranked: list[ScoredCandidate] = field(default_factory=list)  # best first
-    gap: str | None = None  # why the clauses read do not answer this facet (set by the evidence check)
+    anchor: Chunk | None = None  # for a follow-up: the clause the part before it was answered from
+
+    def continues(self, scored: ScoredCandidate) -> bool:
+        """True if a sentence sits in the clause this follow-up continues from."""
+        return self.anchor is not None and scored.candidate.chunk.chunk_id == self.anchor.chunk_id
 
     @property
     def best(self) -> ScoredCandidate | None:
@@ -88,7 +94,7 @@ class Reader:
         named = [d for d in named_documents(analysis.text, self.names) if self._allowed(d, filters)]
         reference = self.direct_reference(analysis.text, named)
         facets = self._facets(analysis, named)
-        readings = []
+        readings: list[FacetReading] = []
         for facet in facets:
             if reference is not None:
                 hits = [ScoredChunk(c, 1.0, None, None) for c in reference.chunks]
@@ -96,16 +102,39 @@ class Reader:
                 hits = self.across_documents(facet, analysis, filters)
             else:
                 hits = self._retrieve(facet, analysis, max(top_k, READ_DEPTH), filters)
-            readings.append(self.read(facet, hits, self._place_names(analysis)))
+            anchor = self._anchor(facet, readings[-1] if readings else None, analysis)
+            if anchor is not None and all(h.chunk.chunk_id != anchor.chunk_id for h in hits):
+                hits = [*hits, ScoredChunk(anchor, 0.0, None, None)]
+            readings.append(self.read(facet, hits, self._place_names(analysis), anchor))
         return Reading(analysis, readings, reference, top_k)
 
-    def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = ()) -> FacetReading:
+    def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = (),
+             anchor: Chunk | None = None) -> FacetReading:
+        """Score every sentence of the clauses read; ``anchor`` is the clause the part before a
+        follow-up was answered from ("罚多少? 没有违法所得的呢?" is usually answered next to it)."""
         terms = self.vocabulary.terms(facet, places)
         ranked = [score(c, facet, terms, self._title(c.chunk)) for c in candidates_from(hits)]
-        if facet.answer_type != types.DATE:  # the title and adoption lines answer only "when"
-            ranked = [replace(s, score=s.score - 0.3) if s.candidate.chunk.section == PREAMBLE else s for s in ranked]
+        ranked = [replace(s, score=s.score + self._placement(s.candidate.chunk, facet, anchor)) for s in ranked]
         ranked.sort(key=lambda s: -s.score)
-        return FacetReading(facet, hits, terms, ranked)
+        return FacetReading(facet, hits, terms, ranked, anchor)
+
+    @staticmethod
+    def _placement(chunk: Chunk, facet: Facet, anchor: Chunk | None) -> float:
+        """Where a sentence sits: the title and adoption lines answer only "when"; a follow-up is
+        answered first from the clause, then the document, of the part it follows."""
+        bonus = -0.3 if chunk.section == PREAMBLE and facet.answer_type != types.DATE else 0.0
+        if anchor is not None:
+            bonus += FOLLOW_CLAUSE if chunk.chunk_id == anchor.chunk_id else FOLLOW_DOCUMENT if chunk.doc_id == anchor.doc_id else 0.0
+        return bonus
+
+    def _anchor(self, facet: Facet, previous: FacetReading | None, analysis: QuestionAnalysis) -> Chunk | None:
+        """The clause a follow-up facet continues from: the previous facet's best sentence's, when
+        the follow-up borrowed that facet's words and names no document or place of its own."""
+        if previous is None or previous.best is None or not facet.context or facet.doc_id:
+            return None
+        if any(p in facet.text for p in self._place_names(analysis)):
+            return None
+        return previous.best.candidate.chunk
 
     # -- question parts ---------------------------------------------------------------------
     def _facets(self, analysis: QuestionAnalysis, named: list[str]) -> list[Facet]:

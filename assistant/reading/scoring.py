@@ -17,7 +17,7 @@ from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in
 from assistant.text.tokens import bigrams
 from assistant.understanding import facets as types
-from assistant.understanding.facets import QUANTITY_KINDS, Facet
+from assistant.understanding.facets import Facet
 
 # Words most policy sentences share; they say little about what a question is after.
 GENERIC_WORDS = frozenset("工作 推动 加强 建设 发展 推进 完善 健全 开展 实施 条例 通知 意见 部门 负责 主管 本省 本市 措施 举措 "
@@ -99,9 +99,10 @@ class Vocabulary:
         return TermWeights(weights, alternatives)
 
 
-def type_fit(candidate: Candidate, answer_type: str) -> float:
+def type_fit(candidate: Candidate, facet: Facet) -> float:
     """1 if the sentence holds an answer of the expected type, 0.5 for a weaker sign, else 0."""
-    kinds = QUANTITY_KINDS.get(answer_type)
+    answer_type = facet.answer_type
+    kinds = facet.quantity_kinds
     text = candidate.text
     if answer_type == types.ARTICLE:
         return 1.0 if candidate.chunk.section else 0.0
@@ -131,6 +132,6 @@ class ScoredCandidate:
 def score(candidate: Candidate, facet: Facet, terms: TermWeights, title: str) -> ScoredCandidate:
     coverage = terms.coverage(candidate.text)
     context = terms.coverage(f"{title} {candidate.chunk.heading} {candidate.chunk.text}")
-    fit = type_fit(candidate, facet.answer_type)
+    fit = type_fit(candidate, facet)
     total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank)
     return ScoredCandidate(candidate, coverage, context, fit, total)

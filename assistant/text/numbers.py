@@ -27,10 +27,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (MULTIPLE, re.compile(rf"(?P<n>{NUMBER}){_MORE}倍{_BOUND}")),
     (MONEY, re.compile(rf"(?P<n>{NUMBER}){_MORE}(?P<scale>[万亿千百]*)元{_BOUND}")),
     (DATE, re.compile(rf"(?P<n>(?:19|20)\d{{2}}|[二〇零一三四五六七八九]{{4}})\s*年(?:\s*(?:{NUMBER})\s*月)?(?:\s*(?:{NUMBER})\s*日)?"
-                      r"(?:[底末]|以前|之前|前)?")),
+                      r"(?:[底末]|以前|之前|前)?|(?<![\d年])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")),
     (DURATION, re.compile(rf"(?P<n>{NUMBER}){_MORE}(?:个)?(?:工作日|日|天|小时|周|星期|个月|月内|年内|年以上|年以下|年)"
                           rf"{_BOUND}")),
-    (COUNT, re.compile(rf"(?P<n>{NUMBER}){_MORE}(?P<scale>[万亿]?)(?:件|项|家|个|人|所|次|名|户|类|批|座|亩|套|部|场|期|分(?!之))")),
+    (COUNT, re.compile(rf"(?P<n>{NUMBER}){_MORE}(?P<scale>[万亿]?)(?:件|项|家|个|人|所|次|名|户|类|批|座|亩|套|部|场|期|条|分(?!之))")),
 ]
 
 

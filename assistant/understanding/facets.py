@@ -55,6 +55,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (SUPPORT, re.compile(r"支持|扶持|补贴|资助|奖励|补助|优惠|帮助|帮扶|有啥|有什么|政策|措施|help|support|subsid", re.I)),
 ]
 
+_ASKS_MONEY = re.compile(r"罚|奖励|奖金|补贴|补助|资助|经费|费用|多少钱|[万亿]?元|资金|贴息|收费|赔偿|金额|数额|额度")
+_ASKS_COUNT = re.compile(r"(几|多少)(个|件|项|家|条|名|所|类|批|部|次|方面)")
 _SPLIT = re.compile(r"[?？；;]+|(?<=[吗呢])[，,]|[，,]\s*(?:另外|还有|以及|同时|并且|那|而且)|\s+(?:另外|还有)")
 _RESPECTIVELY = re.compile(r"分别|各自|各是")
 
@@ -69,6 +71,19 @@ class Facet:
     @property
     def query(self) -> str:
         return f"{self.text} {self.context}".strip()
+
+    @property
+    def quantity_kinds(self) -> frozenset[str] | None:
+        """The quantity kinds that answer this facet (None: it asks for no number).  "罚多少" wants
+        money (or a multiple, a share), "几个方面" a count: the unit the question names narrows it."""
+        kinds = QUANTITY_KINDS.get(self.answer_type)
+        if self.answer_type != AMOUNT:
+            return kinds
+        if _ASKS_MONEY.search(self.text):
+            return frozenset({numbers.MONEY, numbers.MULTIPLE, numbers.PERCENT})
+        if _ASKS_COUNT.search(self.text):
+            return frozenset({numbers.COUNT})
+        return kinds
 
 
 def answer_type(text: str) -> str:
