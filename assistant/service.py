@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.abstain import decide
+from assistant.answer.abstain import decide, facet_gaps
 from assistant.reading.reader import Reader
 from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
@@ -174,7 +174,7 @@ class PolicyAssistant:
         answer = self._answer_profile(state, analysis) if not filters or filters.is_empty() else None
         if answer is None:
             reading = state.reader.run(analysis, top_k or self.settings.top_k, filters)
-            answer = state.composer.run(reading, decide(reading, state.index, state.reader.names))
+            answer = state.composer.run(reading, decide(reading, state.index, state.reader.names), facet_gaps(reading))
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
