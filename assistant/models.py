@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, UserInput
+
 
 @dataclass(frozen=True)
 class Responsibility:
@@ -49,6 +51,10 @@ class Period:
     label: str  # as written, e.g. "十四五" or "2022—2025年"
 
 
+IN_FORCE, AMENDED, REPEALED, NOT_YET_IN_FORCE = "in_force", "amended", "repealed", "not_yet_in_force"
+LEGAL_STATUSES = (IN_FORCE, AMENDED, REPEALED, NOT_YET_IN_FORCE)
+
+
 @dataclass(frozen=True)
 class DocumentMetadata:
     title: str
@@ -62,6 +68,20 @@ class DocumentMetadata:
     period: Period | None = None
     region_code: str | None = None  # administrative division code; None for national documents
     supersedes: str | None = None  # doc_id of the plan this one replaces
+    # legal status as the document (its 效力信息 block, front matter, text), a sidecar or flags state it;
+    # what holds on a given day (repealed by another document, not yet in force …) is judged by
+    # assistant.matching.validity
+    effective_date: str | None = None  # ISO; 施行日期 (本条例自…起施行)
+    promulgated_date: str | None = None  # ISO; 通过／批准／公布 date of this text
+    expiry_date: str | None = None  # ISO; last day of validity (有效期至…, 有效期N年)
+    status: str | None = None  # stated: in_force / amended / repealed / not_yet_in_force (LEGAL_STATUSES)
+    repeals: tuple[str, ...] = ()  # titles (without 《》) or doc_ids of documents this one repeals
+    source: str | None = None  # where the text was taken from: the 来源 line, front matter or URL
+    title_inferred: bool = False  # no title line, front matter or sidecar gave the title
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.repeals, tuple):  # read back from JSON as a list
+            object.__setattr__(self, "repeals", tuple(self.repeals or ()))
 
 
 @dataclass(frozen=True)
@@ -121,9 +141,11 @@ class Citation(BaseModel):
     heading: str = ""
 
 
-class Turn(BaseModel):
-    question: str
-    answer: str
+class Turn(UserInput):
+    """An earlier turn of the conversation, bounded like a question (the answer like an answer)."""
+
+    question: str = Field(max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
 
 
 class Answer(BaseModel):

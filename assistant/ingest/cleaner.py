@@ -28,7 +28,6 @@ _CHROME_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("page metadata", re.compile(r"^.{0,40}(选择阅读字号|阅读次数|浏览次数).{0,80}$")),
     ("page metadata", re.compile(r"^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s+来源\s*[:：].*$")),
     ("page footer", re.compile(r"^\s*(版权所有|版权|主办单位|承办单位|网站标识码|ICP备).{0,200}(地址|邮编|电话|备案|ICP).*$")),
-    ("markup", re.compile(r"^\s*<!--.*-->\s*$")),
     ("advert", re.compile(r"^.{0,80}(本文将为大家|小编|免费咨询|可加[vV微]|添加微信|扫码咨询).*$")),
 ]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from typing import Any
 
 from assistant.geo import NATIONAL, gazetteer
+from assistant.ingest.dates import CN_DATE, ISO_DATE, PACKED_DATE, dates_in, first_date
+from assistant.ingest.legal import labelled_fields, legal_facts
 from assistant.models import DocumentMetadata, Period
 
 _DOC_TYPES = r"(规划|方案|计划|意见|办法|条例|规定|通知|决定|细则|纲要|措施|规则|行动计划|实施意见|若干规定|指引|指南|解读)"
@@ -14,9 +16,6 @@ _YEAR_RANGE = re.compile(r"[(（]?\s*((?:19|20)\d{2})\s*[-—–~～至到]+\s*(
 _FIVE_YEAR = {"十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
 _WRAPPER = re.compile(r"^(?P<issuer>.{2,60}?)关于印发\s*[《<]?(?P<title>[^》>]{4,80})[》>]?\s*(的通知)?$")
 _DOC_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fa5]{1,12}(?:字)?)\s*[〔［\[【(（]\s*(?P<year>(?:19|20)\d{2})\s*[〕］\]】)）]?\s*(?P<serial>\d{1,5})\s*号?")
-_CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-_PACKED_DATE = re.compile(r"^\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*$")
 _ORG_SUFFIX = r"(人民政府|政府|委员会|办公室|办公厅|局|厅|部|院|署|会|中心|分局|管委会)"
 _PUBLISHED_AT = re.compile(r"(来源|发布机构)\s*[:：]\s*(?P<org>[^\s]{2,40}?)(\s|发布时间|$)")
 
@@ -27,14 +26,42 @@ def _header_lines(text: str, limit: int = 40) -> list[str]:
     return [ln.strip() for ln in text.split("\n")[:limit] if ln.strip()]
 
 
-def find_title(text: str, fallback: str) -> str:
-    """The document's own title (not the 关于印发…的通知 wrapper)."""
+_QUESTION = re.compile(r"(?:^|[。！？!?\n])\s*(?:[一二三四五六七八九十]+、|\d{1,2}[.、．]|问\s*[:：])[^。！？!?\n]{2,80}[？?]")
+_SHORT_NAME = re.compile("《" + _DOC_TYPES + "》")
+_QUOTED_TITLE = re.compile(r"《([^《》]{4,80})》")
+
+
+@dataclass(frozen=True)
+class TitleChoice:
+    title: str
+    inferred: bool  # not read from a title line: the interpreted document's name or the file name
+
+
+def interpreted_title(text: str) -> str | None:
+    """``《…》解读`` for an untitled interpretation: a text that asks questions (or says 解读) about a
+    document it calls by its kind (《通知》, 《条例》) and names in full once (《关于…的通知》)."""
+    shorts = [m.group(1) for m in _SHORT_NAME.finditer(text)]
+    if not shorts:
+        return None
+    short = max(set(shorts), key=shorts.count)
+    if shorts.count(short) < 2 or (len(_QUESTION.findall(text)) < 2 and "解读" not in text):
+        return None
+    for found in _QUOTED_TITLE.finditer(text):
+        if found.group(1) != short and found.group(1).endswith(short):
+            return f"《{found.group(1)}》解读"
+    return None
+
+
+def find_title(text: str, fallback: str) -> TitleChoice:
+    """The document's own title (not the 关于印发…的通知 wrapper) from its title line; without one,
+    the interpreted document's name (《…》解读) or else ``fallback`` (the file name), both marked
+    inferred.  A body sentence is never taken for a title."""
     lines = _header_lines(text)
     joined_wrapper = None
     for k, line in enumerate(lines):
         markdown = re.match(r"^#\s+(.+)$", line)
         if markdown:
-            return markdown.group(1).strip()
+            return TitleChoice(markdown.group(1).strip(), False)
         if "关于印发" in line:
             candidate = line
             for extra in lines[k + 1:k + 4]:  # wrappers broken over several lines
@@ -49,15 +76,16 @@ def find_title(text: str, fallback: str) -> str:
         wanted = re.sub(r"[“”\"]", "", joined_wrapper)
         for line in lines:
             if re.sub(r"[“”\"]", "", line) == wanted and line != joined_wrapper:
-                return line
-        return joined_wrapper
+                return TitleChoice(line, False)
+        return TitleChoice(joined_wrapper, False)
     for line in lines[:15]:
-        bare = line.strip("《》 ")
-        if 6 <= len(bare) <= 60 and re.search(_DOC_TYPES + r"\s*([(（].{0,20}[)）])?$", bare) and "。" not in bare:
-            return bare
-    first = lines[0] if lines else ""
-    found = re.match(r"^(?:[一二三四五六七八九十]+、)?(.{4,40}?)[？?。]", first)
-    return found.group(1) if found else fallback
+        quoted = re.fullmatch(r"《([^《》]+)》", line)
+        bare = quoted.group(1).strip() if quoted else line
+        if 6 <= len(bare) <= 60 and re.search(_DOC_TYPES + r"\s*([(（].{0,20}[)）])?$", bare) \
+                and not re.search(r"[。？?！!；;，,]", bare):
+            return TitleChoice(bare, False)
+    interpreted = interpreted_title(text)
+    return TitleChoice(interpreted or fallback, True)
 
 
 def find_number(text: str) -> str | None:
@@ -71,32 +99,16 @@ def find_number(text: str) -> str | None:
     return None
 
 
-def _valid_date(year: str, month: str, day: str) -> str | None:
-    try:
-        return date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        return None
-
-
-def _dates_in(line: str) -> list[str]:
-    values = []
-    for pattern in (_CN_DATE, _ISO_DATE, _PACKED_DATE):
-        for found in pattern.finditer(line):
-            if value := _valid_date(*found.groups()):
-                values.append(value)
-    return values
-
-
 def find_date(text: str, raw_text: str) -> str | None:
     """The signing date (a line holding only a date), else the first date of the cleaned header,
     else the page's publication date."""
     lines = _header_lines(text, 60)
     for line in lines:
-        if len(line) <= 16 and (_CN_DATE.fullmatch(line) or _ISO_DATE.fullmatch(line) or _PACKED_DATE.fullmatch(line)):
-            return _dates_in(line)[0] if _dates_in(line) else None
+        if len(line) <= 16 and (CN_DATE.fullmatch(line) or ISO_DATE.fullmatch(line) or PACKED_DATE.fullmatch(line)):
+            return dates_in(line)[0] if dates_in(line) else None
     for source in (lines[:8], _header_lines(raw_text, 12)):
         for line in source:
-            if len(line) <= 120 and (values := _dates_in(line)):
+            if len(line) <= 120 and (values := dates_in(line)):
                 return values[0]
     return None
 
@@ -178,20 +190,44 @@ def find_jurisdiction(title: str, issuer: str | None, text: str) -> Jurisdiction
     return Jurisdiction(None, None, None, None)
 
 
-def extract_metadata(text: str, raw_text: str, fallback_title: str) -> DocumentMetadata:
-    """Metadata of one document; ``raw_text`` is the capture before cleaning (page lines help)."""
-    title = find_title(text, fallback_title)
-    issuer, publisher = find_issuer(raw_text, title)
-    jurisdiction = find_jurisdiction(title, issuer, text)
+def _given(fields: dict[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    return " ".join(str(value).split()) if value is not None and str(value).strip() else None
+
+
+def extract_metadata(text: str, raw_text: str, fallback_title: str,
+                     front_matter: dict[str, Any] | None = None) -> DocumentMetadata:
+    """Metadata of one document; ``raw_text`` is the capture before cleaning (page lines help);
+    ``front_matter`` the fields of its first YAML block.  Labelled fields (front matter, a 效力信息
+    block, ``键：值`` header lines) win over what is inferred from the text."""
+    fields = labelled_fields(front_matter or {}, raw_text)
+    given_title = _given(fields, "title")
+    choice = TitleChoice(given_title, False) if given_title else find_title(text, fallback_title)
+    issuer, publisher = find_issuer(raw_text, choice.title)
+    issuer = _given(fields, "issuer") or issuer
+    jurisdiction = find_jurisdiction(choice.title, issuer, text)
+    date = first_date(_given(fields, "date") or "") or find_date(text, raw_text)
+    legal = legal_facts(text, raw_text, fields, date)
+    publisher = _given(fields, "publisher") or publisher
+    if publisher is None and legal.source and legal.source != issuer and re.fullmatch(
+            r"[\u4e00-\u9fa5]{2,30}" + _ORG_SUFFIX, legal.source):
+        publisher = legal.source  # 来源：an organisation that republished the text
     return DocumentMetadata(
-        title=title,
+        title=choice.title,
         issuer=issuer,
         publisher=publisher,
-        number=find_number(text),
-        date=find_date(text, raw_text),
+        number=_given(fields, "number") or find_number(text) or legal.announcement,
+        date=date or legal.promulgated_date,
         jurisdiction=jurisdiction.name,
         jurisdiction_full=jurisdiction.full_name,
         level=jurisdiction.level,
-        period=find_period(title, text),
+        period=find_period(choice.title, text),
         region_code=jurisdiction.region_code,
+        effective_date=legal.effective_date,
+        promulgated_date=legal.promulgated_date,
+        expiry_date=legal.expiry_date,
+        status=legal.status,
+        repeals=legal.repeals,
+        source=legal.source,
+        title_inferred=choice.inferred,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.ingest.chunker import chunk_clauses
 from assistant.ingest.cleaner import clean_text
+from assistant.ingest.markdown import render_markdown
 from assistant.ingest.metadata import extract_metadata
 from assistant.ingest.overrides import MetadataOverrides, apply_overrides, merge, read_sidecar
 from assistant.ingest.reader import SourceFile, UnreadableFileError, find_files, read_source
@@ -25,8 +26,9 @@ def bundled_corpus_dir() -> Path:
 
 def parse_document(source: SourceFile, max_chars: int = 450) -> ParsedDocument:
     """Clean, describe and structure one decoded file."""
-    cleaned = clean_text(source.text)
-    metadata = extract_metadata(cleaned.text, source.text, fallback_title=source.doc_id)
+    page = render_markdown(source.text)
+    cleaned = clean_text(page.text)
+    metadata = extract_metadata(cleaned.text, page.text, fallback_title=source.doc_id, front_matter=page.front_matter)
     structure = parse_structure(cleaned.text, max_chars)
     chunks = chunk_clauses(source.doc_id, cleaned.text, structure.clauses, max_chars)
     return ParsedDocument(
@@ -37,7 +39,7 @@ def parse_document(source: SourceFile, max_chars: int = 450) -> ParsedDocument:
         metadata=metadata,
         sections=structure.sections,
         chunks=chunks,
-        dropped_lines=cleaned.dropped,
+        dropped_lines=[*page.dropped, *cleaned.dropped],
     )
 
 
