@@ -211,21 +211,20 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 def cmd_match_eval(args: argparse.Namespace) -> int:
     """Score the matcher against hand-labelled profiles."""
-    from assistant.matching.evaluation import evaluate_matcher, load_cases
+    from assistant.matching.evaluation import evaluate_matcher, load_audiences, load_cases
 
     try:
-        cases = load_cases(Path(args.file))
+        cases = load_cases(Path(args.file), args.corpus)
+        audiences = load_audiences(Path(args.audience)) if args.audience else {}
     except (OSError, ValueError) as err:
         raise CliError(str(err), EXIT_USAGE) from None
     assistant = PolicyAssistant.open(_settings(args), build_if_missing=not args.index)
-    report = evaluate_matcher(lambda profile, k: assistant.match(profile, limit=k), assistant.index, cases, args.k)
+    report = evaluate_matcher(lambda profile, k: assistant.match(profile, limit=k), assistant.index, cases, args.k,
+                              audiences)
     if args.json:
         _dump(report.to_dict())
     else:
-        print(f"profiles {report.cases}: precision@5 {report.precision_at_5:.3f} "
-              f"(best possible {report.best_possible_precision_at_5:.3f}), recall@{report.k} "
-              f"{report.recall_at_k:.3f}, out-of-jurisdiction measures {report.out_of_jurisdiction}, "
-              f"ended plans shown unmarked {report.ended_unmarked}")
+        print(report.summary())
     return 0
 
 
@@ -370,6 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_index(sub.add_parser("match-eval", help="score the matcher against labelled profiles"))
     p.add_argument("file")
     p.add_argument("--k", type=int, default=10)
+    p.add_argument("--corpus", default="bundled",
+                   help="score the profiles labelled over this corpus: bundled (default) or extra (bundled + extra)")
+    p.add_argument("--audience", help="labels of measures addressed to other organisations (bench/match_audience.jsonl)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_match_eval)
 
