@@ -27,6 +27,8 @@ ENUMERATION = re.compile(r"哪些|哪几|有几|几项|几个|都有|列举|whic
 _YEAR_LEAD = re.compile(r"(到|至|截至)?\s*((?:19|20)\d{2})\s*年(末|底)?")
 FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases
 SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
+RULE_CHARS = 160  # a rule split by ； is quoted whole up to this length ("怎么罚", "什么条件")
+WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION})
 SUPPORT_LINES = 3
 LISTED_DOCUMENTS = 8  # "哪些文件提到…" lists every document, one line each
 _NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|废止|失效")
@@ -136,8 +138,8 @@ class AnswerComposer:
                 listed = "；".join(f"{c.heading or c.section} [{cites.cite(c, 0.0)}]" for c in items)
                 return [f"共{len(items)}项：{listed}", self.source_line(items[0], cites)]
         best = answer_candidate(reading, used)
-        if best is None:
-            return []
+        if best is None or within(quoted_span(best, reading), used):
+            return []  # no sentence, or the quote of an earlier facet already says it
         used.add(quoted_span(best, reading))
         text = self.statement(best, reading, cites)
         if facet.answer_type in (types.SUPPORT, types.GENERAL) and single:
@@ -151,7 +153,7 @@ class AnswerComposer:
         elif facet.answer_type == types.ARTICLE:
             text = f"{best.candidate.chunk.section.split(' ')[-1]}：{text}"
         lines = [text, self.source_line(best.candidate.chunk, cites)]
-        if single and facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION, types.YESNO):
+        if single and facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION, types.PENALTY, types.YESNO):
             lines.extend(self.more(reading, best, cites))
         return lines
 
@@ -160,7 +162,7 @@ class AnswerComposer:
         if not candidate.exact:  # a table row: its statement, citing the row
             n = cites.cite(candidate.chunk, scored.score)
             return f"{row_statement(candidate.chunk)} [{n}]"
-        start, end = focus(candidate, reading.terms, reading.facet.quantity_kinds or frozenset())
+        start, end = quoted_span(scored, reading)[1:]
         n = cites.cite(candidate.chunk, scored.score, start, end)
         quote = self._doc(candidate.chunk).text[start:end]
         lead = ""
@@ -274,18 +276,38 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> 
     if not ranked:
         return None
     best = ranked[0]
-    if quoted_span(best, reading) in used:
-        fresh = [s for s in ranked[1:6] if quoted_span(s, reading) not in used]
+    if within(quoted_span(best, reading), used):
+        fresh = [s for s in ranked[1:6] if not within(quoted_span(s, reading), used)]
         if fresh and fresh[0].score >= 0.6 * best.score:
             return fresh[0]
     return best
+
+
+def within(span: tuple[str, int, int], used: set[tuple[str, int, int]]) -> bool:
+    """True if an earlier facet's quote already holds this span."""
+    doc_id, start, end = span
+    return any(d == doc_id and s <= start and end <= e for d, s, e in used)
 
 
 def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, int, int]:
     """The document span a candidate would be quoted with for this facet."""
     candidate = scored.candidate
     start, end = focus(candidate, reading.terms, reading.facet.quantity_kinds or frozenset())
+    if reading.facet.answer_type in WHOLE_RULE_TYPES:
+        end = max(end, rule_end(candidate))
     return candidate.chunk.doc_id, start, end
+
+
+def rule_end(candidate: Candidate) -> int:
+    """Where the rule a sentence starts ends: "没收违法所得，并处…罚款；没有违法所得的，处…罚款。" is one
+    rule in parts split by ；, quoted whole when it stays short."""
+    if not candidate.exact or not candidate.text.endswith(("；", ";")):
+        return candidate.end
+    rest = candidate.chunk.text[candidate.end - candidate.chunk.start:]
+    tail = re.match(r"[^。！？!?\n]*[。！？!?]?", rest)
+    if tail is None or len(candidate.text) + tail.end() > RULE_CHARS:
+        return candidate.end
+    return candidate.end + tail.end()
 
 
 def row_statement(chunk: Chunk) -> str:

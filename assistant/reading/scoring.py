@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 
 from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in
-from assistant.text.tokens import bigrams
+from assistant.text.tokens import bigrams, strip_query_filler
 from assistant.understanding import facets as types
 from assistant.understanding.facets import Facet
+
+MIN_SHARED_RUN = 4  # a verbatim stretch this long starts to count …
+SHARED_RUN_WEIGHT = 0.06  # … this much per character …
+SHARED_RUN_CAP = 0.4  # … up to this much
 
 # Words most policy sentences share; they say little about what a question is after.
 GENERIC_WORDS = frozenset("工作 推动 加强 建设 发展 推进 完善 健全 开展 实施 条例 通知 意见 部门 负责 主管 本省 本市 措施 举措 "
@@ -31,6 +35,8 @@ OFFER = re.compile(r"支持|鼓励|给予|资助|奖励|补贴|扶持|补助|贴
 RULE = re.compile(r"应当|须|符合|条件|程序|申请|提交|按照|依照|处以|罚款|责令|没收|承担|不得|可以")
 DATE_WORD = re.compile(r"施行|生效|起|通过|公布")
 
+SANCTION = re.compile(r"罚款|没收|责令|警告|吊销|撤销|处分|追究|拘留|处罚|处以|并处|通报|列入.{0,10}名单|信用")
+
 PROSE_TYPES = {types.RESPONSIBLE: None, types.YESNO: MODAL, types.SUPPORT: OFFER, types.CONDITION: RULE}
 
 
@@ -41,6 +47,18 @@ class TermWeights:
 
     weights: dict[str, float]
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    runs: tuple[str, ...] = ()  # the facet's own wording, in runs of Chinese characters
+
+    def shared_run(self, text: str) -> int:
+        """Length of the longest stretch of the facet's wording the text repeats verbatim
+        ("没有违法所得的" in "没有违法所得的，可以处…"): words in their order, not only present."""
+        longest = 0
+        for run in self.runs:
+            n = max(longest + 1, MIN_SHARED_RUN)
+            while n <= len(run) and any(run[i:i + n] in text for i in range(len(run) - n + 1)):
+                longest = n
+                n += 1
+        return longest
 
     @property
     def total(self) -> float:
@@ -96,7 +114,8 @@ class Vocabulary:
                 for word in wording:
                     if word not in weights and self.frequency_of(word):
                         weights[word] = 0.8 * max(self.idf(word), 0.2)
-        return TermWeights(weights, alternatives)
+        runs = tuple(r for r in re.findall(r"[\u4e00-\u9fff]+", strip_query_filler(facet.text)) if len(r) >= MIN_SHARED_RUN)
+        return TermWeights(weights, alternatives, runs)
 
 
 def type_fit(candidate: Candidate, facet: Facet) -> float:
@@ -116,6 +135,8 @@ def type_fit(candidate: Candidate, facet: Facet) -> float:
         if candidate.chunk.responsibility is not None:
             return 1.0
         return 1.0 if AGENCY.search(text) and DUTY.search(text) else (0.4 if AGENCY.search(text) else 0.0)
+    if answer_type == types.PENALTY:  # "怎么罚": a sentence that imposes a sanction answers it
+        return 1.0 if SANCTION.search(text) else 0.0
     signal = PROSE_TYPES.get(answer_type)
     return 0.5 if signal is not None and signal.search(text) else 0.0
 
@@ -133,5 +154,6 @@ def score(candidate: Candidate, facet: Facet, terms: TermWeights, title: str) ->
     coverage = terms.coverage(candidate.text)
     context = terms.coverage(f"{title} {candidate.chunk.heading} {candidate.chunk.text}")
     fit = type_fit(candidate, facet)
-    total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank)
+    verbatim = min(SHARED_RUN_CAP, SHARED_RUN_WEIGHT * max(0, terms.shared_run(candidate.text) - MIN_SHARED_RUN + 1))
+    total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank) + verbatim
     return ScoredCandidate(candidate, coverage, context, fit, total)

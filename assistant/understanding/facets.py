@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from assistant.text import numbers
 
-RESPONSIBLE, AMOUNT, PERCENT, MULTIPLE, DURATION, DATE, ARTICLE, YESNO, DOCUMENTS, SUPPORT, CONDITION, GENERAL = (
+RESPONSIBLE, AMOUNT, PERCENT, MULTIPLE, DURATION, DATE, ARTICLE, YESNO, DOCUMENTS, SUPPORT, CONDITION, PENALTY, GENERAL = (
     "responsible", "amount", "percent", "multiple", "duration", "date", "article", "yesno", "documents",
-    "support", "condition", "general")
+    "support", "condition", "penalty", "general")
 
 # The quantity kinds (assistant.text.numbers) that can answer each numeric answer type.
 QUANTITY_KINDS: dict[str, frozenset[str]] = {
@@ -50,8 +50,10 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         r"(可以|能|需要|必须|要|得|允许|违反|违法|有效|属于|适用|算|享受)(?:(?!什么|啥|哪).){0,24}吗|^(?:(?!什么|啥|哪|谁|多少).)*吗$|"
         r"\b(can|may|must|is it|are we|do we|does)\b",
         re.I)),
-    (CONDITION, re.compile(r"条件|怎么办|如何办理|怎么申请|如何申请|流程|程序|手续|材料|要求|怎么处理|如何处理|怎么处罚|"
-                           r"什么后果|承担什么|怎么罚|怎么规定|如何规定|怎么说|怎么做", re.I)),
+    (PENALTY, re.compile(r"(怎么|如何|怎样|什么|哪些|啥)(处罚|罚|处理|处分|惩罚|惩戒)|处罚(是什么|有哪些|措施)|罚则|"
+                         r"(什么|哪些|啥)(后果|法律责任|责任)|承担什么|会被怎样|会怎么样|penalt", re.I)),
+    (CONDITION, re.compile(r"条件|怎么办|如何办理|怎么申请|如何申请|流程|程序|手续|材料|要求|怎么处理|如何处理|"
+                           r"怎么规定|如何规定|怎么说|怎么做", re.I)),
     (SUPPORT, re.compile(r"支持|扶持|补贴|资助|奖励|补助|优惠|帮助|帮扶|有啥|有什么|政策|措施|help|support|subsid", re.I)),
 ]
 
