@@ -25,9 +25,12 @@ from assistant.understanding.question import QuestionAnalysis, unit_matches
 
 ENUMERATION = re.compile(r"哪些|哪几|有几|几项|几个|都有|列举|which")
 _YEAR_LEAD = re.compile(r"(到|至|截至)?\s*((?:19|20)\d{2})\s*年(末|底)?")
-FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases
+FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases (numbers) …
+PROSE_FOCUS_CHARS = 150  # … or this, for rules, measures and yes/no
 SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
 RULE_CHARS = 160  # a rule split by ； is quoted whole up to this length ("怎么罚", "什么条件")
+EXCEPTION_CHARS = 40
+_EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
 WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION})
 SUPPORT_LINES = 3
 LISTED_DOCUMENTS = 8  # "哪些文件提到…" lists every document, one line each
@@ -295,7 +298,16 @@ def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, in
     start, end = focus(candidate, reading.terms, reading.facet.quantity_kinds or frozenset())
     if reading.facet.answer_type in WHOLE_RULE_TYPES:
         end = max(end, rule_end(candidate))
-    return candidate.chunk.doc_id, start, end
+    return candidate.chunk.doc_id, start, exception_end(candidate.chunk, end)
+
+
+def exception_end(chunk: Chunk, end: int) -> int:
+    """A quote ending just before its exception ("…交还原单位。当事人另有约定的除外。") takes it along."""
+    rest = chunk.text[end - chunk.start:]
+    following = re.match(r"[^。！？!?\n]*[。！？!?]?", rest)
+    if following and following.end() <= EXCEPTION_CHARS and _EXCEPTION_SENTENCE.search(following.group(0)):
+        return end + following.end()
+    return end
 
 
 def rule_end(candidate: Candidate) -> int:
@@ -321,7 +333,9 @@ def row_statement(chunk: Chunk) -> str:
 
 def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tuple[int, int]:
     """Document offsets of the part of a sentence that answers: the whole sentence when short, else
-    its best comma-level phrase with the phrase before it when that carries the subject."""
+    its best comma-level phrase with the phrase before it when that carries the subject.  A number
+    is quoted tightly; a rule or a measure keeps more of its sentence."""
+    limit = FOCUS_CHARS if kinds else PROSE_FOCUS_CHARS
     text = candidate.text
     if len(text) <= SHORT_SENTENCE and candidate.end < candidate.chunk.end:
         # "五是大力推动知识产权质押融资工作。": a lead sentence says what follows, so quote the next one too
@@ -329,7 +343,7 @@ def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tu
         following = re.match(r"[^。！？；!?;\n]*[。！？；!?;]?", rest)
         if following and following.group(0).strip() and len(text) + len(following.group(0)) <= 2 * FOCUS_CHARS:
             return candidate.start, candidate.end + following.end()
-    if len(text) <= FOCUS_CHARS:
+    if len(text) <= limit:
         return candidate.start, candidate.end
     pieces = phrases_of(candidate)
     if len(pieces) <= 1:
@@ -343,8 +357,12 @@ def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tu
     first = last = best
     if best > 0 and terms.coverage(text[pieces[best - 1][0]:pieces[best - 1][1]]) > 0:
         first = best - 1
-    while last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= FOCUS_CHARS and (
-            has_kind(*pieces[last + 1]) or pieces[last][1] - pieces[first][0] < 30):
+    def worth_adding(i: int) -> bool:
+        if kinds:
+            return has_kind(*pieces[i]) or pieces[i - 1][1] - pieces[first][0] < 30
+        return terms.coverage(text[pieces[i][0]:pieces[i][1]]) > 0 or pieces[i - 1][1] - pieces[first][0] < 60
+
+    while last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= limit and worth_adding(last + 1):
         last += 1
     start, end = pieces[first][0], pieces[last][1]
     while end > start and text[end - 1] in "，,、：:":
