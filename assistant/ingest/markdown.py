@@ -8,7 +8,7 @@
   ``![[…]]`` are dropped.  The served text holds what is read, so quotes and offsets are about it.
 - Navigation is dropped as chrome: lines made only of links (``- [[第一章 总则]]``), a short label
   followed only by links (``上级：[[…]]``), node counts (``共 12 个章节节点``) and a heading whose
-  whole section is such lines (``## 子节点``).  A line holding any other text is kept.
+  whole section is such lines (``## 子节点``; not a page title ``# …``).  A line holding any other text is kept.
 
 Text that is not Markdown passes through unchanged.
 """
@@ -141,9 +141,16 @@ def _drop_navigation(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]
     """Drop navigation lines, and a heading whose section holds only navigation (## 子节点)."""
     kept: list[str] = []
     dropped: list[tuple[str, str]] = []
+    skip_blank = False
     for k, line in enumerate(lines):
-        if is_navigation(line) or (_HEADING.match(line) and _only_navigation_under(lines, k)):
+        if skip_blank and not line.strip():
+            skip_blank = False
+            continue
+        skip_blank = False
+        section = _HEADING.match(line)
+        if is_navigation(line) or (section and len(section.group(1)) > 1 and _only_navigation_under(lines, k)):
             dropped.append((line, "navigation"))
+            skip_blank = True
         else:
             kept.append(line)
     return kept, dropped

@@ -39,11 +39,12 @@ def int_to_chinese(value: int) -> str:
 class Marker:
     """A numbering marker found at the start of a line (or of an inline item)."""
 
-    kind: str  # chapter, part, article, cn_item, paren_cn, arabic, paren_arabic, circled, box, markdown
-    number: int  # for markdown: the heading level
+    kind: str  # chapter, part, article, question, cn_item, paren_cn, arabic, paren_arabic, circled, box, markdown
+    number: int  # for markdown: the heading level; for an unnumbered question: 0
     token: str  # normalised path token, e.g. "二、", "(四)", "4.", "第三条", "专栏8"
     rest: str  # text after the marker on the same line
     length: int  # characters the marker itself occupies (including leading spaces)
+    heading_level: int = 0  # the Markdown heading level (## 二、… -> 2) when the marker opens a heading
 
 
 _FW = "（）．"  # full-width forms normalised in path tokens
@@ -52,6 +53,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("chapter", re.compile(rf"^(\s*)第([{CN_NUMERAL}\d]+)章[\s\u3000]*")),
     ("part", re.compile(rf"^(\s*)第([{CN_NUMERAL}\d]+)节[\s\u3000]*")),
     ("article", re.compile(rf"^(\s*)第([{CN_NUMERAL}\d]+)条[\s\u3000]*")),
+    # 问：… / 1.问：… / 问题一：… / Q1: … — a question of a Q&A document (its answer follows)
+    ("question", re.compile(rf"^(\s*)(?:(\d{{1,2}}|[{CN_NUMERAL}]{{1,3}})\s*[.．、]\s*)?"
+                            rf"(?:问题?\s*(\d{{1,2}}|[{CN_NUMERAL}]{{1,3}})?|Q\s*(\d{{1,2}})?)\s*[:：]\s*(?=\S)")),
     ("box", re.compile(r"^(\s*)专栏\s*(\d+)[\s\u3000:：]*")),
     ("cn_item", re.compile(rf"^(\s*)([{CN_NUMERAL}]+)[、]\s*")),
     ("paren_cn", re.compile(rf"^(\s*)[(（]([{CN_NUMERAL}]+)[)）]\s*")),
@@ -67,6 +71,8 @@ def _number(kind: str, raw: str) -> int:
         return _CIRCLED.index(raw) + 1
     if kind == "markdown":
         return len(raw)
+    if kind == "question" and not raw:
+        return 0
     return int(raw) if raw.isdigit() else chinese_to_int(raw)
 
 
@@ -75,6 +81,7 @@ def _token(kind: str, number: int, raw: str) -> str:
         "chapter": f"第{raw}章",
         "part": f"第{raw}节",
         "article": f"第{raw}条",
+        "question": f"问{number}" if number else "问",
         "box": f"专栏{number}",
         "cn_item": f"{raw}、",
         "paren_cn": f"({raw})",
@@ -91,12 +98,13 @@ def match_marker(line: str) -> Marker | None:
         found = pattern.match(line)
         if not found:
             continue
-        raw = found.group(2)
+        raw = next((g for g in found.groups()[1:] if g), "")
         rest = line[found.end():]
-        if kind == "markdown":
+        if kind == "markdown":  # ## 二、资助标准 numbers its section exactly as 二、资助标准 would
             inner = match_marker(rest)
-            if inner and inner.kind in ("chapter", "part", "article"):
-                return Marker(inner.kind, inner.number, inner.token, inner.rest, found.end() + inner.length)
+            if inner and inner.kind != "markdown":
+                return Marker(inner.kind, inner.number, inner.token, inner.rest, found.end() + inner.length,
+                              heading_level=len(raw))
         if kind in ("arabic", "cn_item") and not rest.strip():
             return None  # a bare "3." or "二、" line is a table cell or list debris, not a heading
         try:

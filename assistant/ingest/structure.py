@@ -20,6 +20,7 @@ PREAMBLE = "前言"
 INLINE_SPLIT_MIN_CHARS = 500
 LEAD_SENTENCE_MAX_CHARS = 30
 HEADING_MAX_CHARS = 60
+QUESTION_MAX_CHARS = 100  # a question heads its answer whole, so a user's question can match it
 
 _RANK = {
     "md1": 0, "md2": 1, "md3": 2, "md4": 3, "md5": 4, "md6": 5,
@@ -51,6 +52,7 @@ class _Node:
     start: int
     depth: int
     path: str
+    md_level: int = 0  # the Markdown heading level it was opened by (0: not a heading)
     units: list[tuple[int, int, str | None]] = field(default_factory=list)  # (start, end, lead sentence)
 
 
@@ -100,9 +102,10 @@ def _heading_from_rest(rest: str, kind: str = "") -> tuple[str, bool]:
     found = re.search(f"[{_SENTENCE_END}]", rest)
     first = rest[: found.start()].strip() if found else rest.rstrip("；;：:")
     after = rest[found.end():].strip() if found else ""
-    heading = first if len(first) <= HEADING_MAX_CHARS else first[:20] + "…"
+    question = bool(found) and rest[found.start()] in "？?" and len(first) <= QUESTION_MAX_CHARS
+    heading = first if len(first) <= HEADING_MAX_CHARS or question else first[:20] + "…"
     bare = len(rest) <= 40 and not after and not rest.endswith(("；", ";", "：", ":", "，"))
-    if kind in ("article", "paren_arabic", "circled") or not bare:
+    if kind in ("article", "question", "paren_arabic", "circled") or not bare:
         return heading, bool(rest)
     return heading, False
 
@@ -118,6 +121,7 @@ class _Parser:
         self.tables: list[tuple[_Node | None, FlatTable]] = []
         self.preamble = _Node("preamble", 0, "", PREAMBLE, 0, 0, PREAMBLE)
         self.title_seen = False
+        self.question_rank: float | None = None  # set by the first question (Q&A documents)
 
     # -- numbering ------------------------------------------------------------------------
     def current(self) -> _Node:
@@ -125,32 +129,51 @@ class _Parser:
             return self.box
         return self.stack[-1] if self.stack else self.preamble
 
+    def rank(self, kind: str) -> float:
+        if kind == "question":
+            return self.question_rank if self.question_rank is not None else 9.5
+        return _RANK[kind]
+
     def accept(self, marker: Marker, line: Line) -> bool:
         kind = marker.kind if marker.kind != "markdown" else f"md{marker.number}"
         if kind == "md1" and not self.title_seen and not self.nodes:
             self.title_seen = True  # a Markdown document's title
             return False
+        if kind == "question" and self.question_rank is None:
+            # questions nest inside the parts open at the first one; their answers' numbering inside them
+            self.question_rank = max((self.rank(n.kind) for n in self.stack), default=9) + 0.5
+        if marker.heading_level:  # ## 第一章 closes unnumbered headings of its level or below (## 效力信息)
+            while self.stack and self.stack[-1].kind.startswith("md") and self.stack[-1].md_level >= marker.heading_level:
+                self.stack.pop()
         if kind == "box":
             node = _Node("box", marker.number, marker.token, "", line.start, len(self.stack) + 1, marker.token)
             self.box = node
             node.heading, _ = _heading_from_rest(marker.rest, kind)
             self.nodes.append(node)
             return True
-        rank = _RANK[kind]
+        rank = self.rank(kind)
         keep = len(self.stack)
-        while keep and _RANK[self.stack[keep - 1].kind] > rank:
+        while keep and self.rank(self.stack[keep - 1].kind) > rank:
             keep -= 1
+        number = marker.number
         if keep and self.stack[keep - 1].kind == kind:
             previous = self.stack[keep - 1].number
-            if not previous < marker.number <= previous + 3:
+            if kind == "question" and not number:
+                number = previous + 1
+            if not previous < number <= previous + 3:
                 return False
             keep -= 1
+        elif kind == "question" and not number:
+            number = 1
         del self.stack[keep:]
         self.box = None
         token = marker.token if kind[:2] != "md" else marker.rest.strip()
+        if kind == "question":
+            token = f"问{number}"
         path = " ".join([*(n.token for n in self.stack if n.token), token]).strip()
         heading, _ = _heading_from_rest(marker.rest, kind)
-        node = _Node(kind, marker.number, token, heading, line.start, len(self.stack) + 1, path)
+        md_level = marker.number if kind[:2] == "md" else marker.heading_level
+        node = _Node(kind, number, token, heading, line.start, len(self.stack) + 1, path, md_level)
         self.stack.append(node)
         self.nodes.append(node)
         return True

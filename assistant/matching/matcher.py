@@ -21,7 +21,7 @@ from assistant.geo import Place, gazetteer
 from assistant.ingest.structure import PREAMBLE
 from assistant.text.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
 from assistant.matching.tagging import need_vectors
-from assistant.matching.validity import ENDED, IN_FORCE, SUPERSEDED, Validity, successors, validity
+from assistant.matching.validity import IN_FORCE, Validity, validities
 from assistant.models import Chunk, Citation
 from assistant.store.index import PolicyIndex, StoredDocument
 
@@ -30,7 +30,6 @@ LEVEL_LABEL = {"national": "国家", "province": "省级", "city": "市级", "di
 _NOT_MEASURES = re.compile(r"指导思想|基本原则|总体要求|总体思路|发展成就|发展形势|形势背景|规划背景|主要目标|"
                            r"保障措施|组织保障|实施保障|组织领导|加强组织|组织实施|监测评估|考核|督导|党的领导|"
                            r"狠抓工作落实")
-_STATUS_RANK = {IN_FORCE: 0, ENDED: 1, SUPERSEDED: 2}
 
 
 class ProfileError(ValueError):
@@ -162,8 +161,8 @@ class ProfileMatcher:
     def run(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         place = self.locate(profile.location)
         covering = self.covering_documents(place)
-        replaced_by = successors(self.index)
-        states = {d: validity(self.index.documents[d], self.today, replaced_by, self.index) for d in covering}
+        every = validities(self.index, self.today)
+        states = {d: every[d] for d in covering}
         sims = self._similarities()
         scored: list[tuple[tuple, MatchedMeasure]] = []
         for position, chunk in enumerate(self.index.chunks):
@@ -176,7 +175,7 @@ class ProfileMatcher:
             if profile.needs and not served:
                 continue
             measure = self._measure(chunk, score, served, traits, state, profile)
-            scored.append(((_STATUS_RANK[state.status], -len(served) - len(traits), -score), measure))
+            scored.append(((state.rank, -len(served) - len(traits), -score), measure))
         scored.sort(key=lambda item: item[0])
         measures = self._one_per_section([m for _, m in scored])[:limit]
         unmatched = [n for n in profile.needs if not any(n in m.needs for m in measures)]
