@@ -145,7 +145,7 @@ class AnswerComposer:
             return []  # no sentence, or the quote of an earlier facet already says it
         used.add(quoted_span(best, reading))
         text = self.statement(best, reading, cites)
-        if facet.answer_type in (types.SUPPORT, types.GENERAL) and single:
+        if facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION) and single:
             companion = next((s for s in reading.ranked[1:8] if s.candidate.chunk.chunk_id == best.candidate.chunk.chunk_id
                               and s.score >= 0.6 * best.score and s.candidate.start != best.candidate.start), None)
             if companion is not None:
