@@ -16,7 +16,7 @@ from assistant.evaluation import GoldFileError, evaluate, load_gold
 from assistant.ingest.reader import UnreadableFileError
 from pydantic import ValidationError
 
-from assistant.ingest.overrides import MetadataOverrides
+from assistant.ingest.overrides import LEGAL_FLAGS, MetadataOverrides
 from assistant.matching.matcher import EnterpriseProfile, ProfileError
 from assistant.matching.presenter import match_text, match_to_dict
 from assistant.models import Answer, Turn
@@ -73,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _overrides(args: argparse.Namespace) -> MetadataOverrides | None:
     fields = {name: getattr(args, name) for name in ("title", "issuer", "number", "date", "jurisdiction", "period",
-                                                     "supersedes") if getattr(args, name, None)}
+                                                     "supersedes", *LEGAL_FLAGS) if getattr(args, name, None)}
     if not fields:
         return None
     if len(args.paths) != 1 or Path(args.paths[0]).is_dir():
@@ -264,19 +264,21 @@ def _load(args: argparse.Namespace):
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    rows = describe_documents(_load(args))
+    rows = describe_documents(_load(args), _settings(args).today)
     if args.json:
         _dump(rows)
     else:
         for row in rows:
             period = row["period"]["label"] if row["period"] else "—"
-            print(f"{row['doc_id']}\t{row['title']}\t{row['jurisdiction'] or '—'}\t{period}\t{row['chunks']} chunks")
+            title = row["title"] + ("（标题系推断，请用 --title 或 .meta.json 设置）" if row["title_inferred"] else "")
+            status = row["validity"]["label"] or "现行有效"
+            print(f"{row['doc_id']}\t{title}\t{row['jurisdiction'] or '—'}\t{period}\t{status}\t{row['chunks']} chunks")
     return 0
 
 
 def cmd_doc(args: argparse.Namespace) -> int:
     index = _load(args)
-    data = describe_document(index, args.doc_id)
+    data = describe_document(index, args.doc_id, _settings(args).today)
     if data is None:
         known = ", ".join(sorted(index.documents))
         raise CliError(f"no document '{args.doc_id}' in the index; known ids: {known}", EXIT_USAGE)
@@ -334,8 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("title", "title"), ("issuer", "issuing body"), ("number", "document number, e.g. 国发〔2021〕20号"),
                        ("date", "date, YYYY-MM-DD"), ("jurisdiction", "place (武汉, 广西) or 国家"),
                        ("period", "policy period, e.g. 2026-2030 or 十五五"),
-                       ("supersedes", "doc_id of the plan this document replaces")):
-        p.add_argument(f"--{name}", help=f"{text} (overrides what is read from the text)")
+                       ("supersedes", "doc_id of the plan this document replaces"),
+                       ("publisher", "who republished the text (not its issuer)"), ("source", "where the text came from"),
+                       ("effective_date", "施行日期, YYYY-MM-DD"), ("promulgated_date", "通过／公布日期, YYYY-MM-DD"),
+                       ("expiry_date", "last day of validity, YYYY-MM-DD"),
+                       ("status", "in_force, amended, repealed, not_yet_in_force (or 现行有效, 已废止 …)"),
+                       ("repeals", "titles or doc_ids it repeals, separated by ；")):
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"{text} (overrides what is read from the text)")
     p.set_defaults(func=cmd_add)
 
     p = with_index(sub.add_parser("remove", help="remove documents by id without a rebuild"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import date
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_co
 from assistant.models import Answer, Turn
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
 from assistant.matching.presenter import match_answer
+from assistant.matching.validity import Validity, resolved_repeals, validities
 from assistant.matching.profile import profile_from_question
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever
@@ -28,6 +30,7 @@ from assistant.store.index import (
     IndexNotFoundError,
     IndexProblem,
     PolicyIndex,
+    StoredDocument,
     index_lock,
     load_index,
     save_index,
@@ -196,19 +199,28 @@ class PolicyAssistant:
         return match_answer(analysis.text, result, state.index, analysis.intent)
 
 
-def describe_documents(index: PolicyIndex) -> list[dict[str, Any]]:
-    """One row per indexed document: metadata, section and chunk counts (CLI `docs`, API, pages)."""
+def _metadata(index: PolicyIndex, doc: StoredDocument, states: dict[str, Validity]) -> dict[str, Any]:
+    """Metadata with what it repeals resolved to doc_ids, and its validity (from ``validities``)."""
+    return {**asdict(doc.metadata), "repeals": [asdict(r) for r in resolved_repeals(index, doc)],
+            "validity": asdict(states[doc.doc_id])}
+
+
+def describe_documents(index: PolicyIndex, today: date | None = None) -> list[dict[str, Any]]:
+    """One row per indexed document: metadata, validity on ``today`` (pass ``Settings.today``; the real
+    date if not given), section and chunk counts (CLI `docs`, API, pages)."""
     rows = []
+    states = validities(index, today or date.today())
     for doc in index.documents.values():
-        rows.append({"doc_id": doc.doc_id, **asdict(doc.metadata), "sections": len(doc.sections),
+        rows.append({"doc_id": doc.doc_id, **_metadata(index, doc, states), "sections": len(doc.sections),
                      "chunks": index.manifest["documents"].get(doc.doc_id, {}).get("chunks", 0)})
     return rows
 
 
-def describe_document(index: PolicyIndex, doc_id: str) -> dict[str, Any] | None:
-    """A document's metadata, cleaned text (what citation offsets refer to) and section tree."""
+def describe_document(index: PolicyIndex, doc_id: str, today: date | None = None) -> dict[str, Any] | None:
+    """A document's metadata, cleaned text (what citation offsets refer to) and section tree; ``file``
+    is where it was read from (``source`` is where its text came from, as the document says)."""
     doc = index.documents.get(doc_id)
     if doc is None:
         return None
-    return {"doc_id": doc.doc_id, **asdict(doc.metadata), "source": doc.source, "content_hash": doc.content_hash,
-            "text": doc.text, "sections": [asdict(s) for s in doc.sections]}
+    return {"doc_id": doc.doc_id, **_metadata(index, doc, validities(index, today or date.today())), "file": doc.source,
+            "content_hash": doc.content_hash, "text": doc.text, "sections": [asdict(s) for s in doc.sections]}

@@ -53,6 +53,18 @@ class PeriodOut(BaseModel):
     label: str
 
 
+class RepealOut(BaseModel):
+    title: str
+    doc_id: str | None = Field(None, description="the indexed document with that title, if any")
+
+
+class ValidityOut(BaseModel):
+    status: str = Field(description="in_force / amended / not_yet_in_force / ended / superseded / expired / repealed, "
+                                    "judged on the assistant's date")
+    label: str = Field(description="shown to users, e.g. 尚未施行（自2030年5月1日起施行） or 已被《…》废止")
+    successor: str | None = None
+
+
 class DocumentMeta(BaseModel):
     doc_id: str
     title: str
@@ -64,6 +76,16 @@ class DocumentMeta(BaseModel):
     level: str | None
     period: PeriodOut | None
     supersedes: str | None = None
+    publisher: str | None = None
+    source: str | None = Field(None, description="where the text was taken from, as the document or its metadata says")
+    effective_date: str | None = Field(None, description="施行日期")
+    promulgated_date: str | None = Field(None, description="通过／公布日期 of this text")
+    expiry_date: str | None = None
+    status: str | None = Field(None, description="the status the document states: in_force / amended / repealed / "
+                                                 "not_yet_in_force")
+    repeals: list[RepealOut] = Field(default_factory=list)
+    title_inferred: bool = Field(False, description="no title line, front matter or sidecar gave the title")
+    validity: ValidityOut
 
 
 class DocumentSummary(DocumentMeta):
@@ -81,7 +103,6 @@ class SectionOut(BaseModel):
 
 
 class DocumentDetail(DocumentMeta):
-    publisher: str | None
     text: str
     sections: list[SectionOut]
 

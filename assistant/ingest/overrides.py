@@ -12,10 +12,14 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from assistant.geo import NATIONAL, gazetteer
+from assistant.ingest.dates import valid_date
+from assistant.ingest.legal import status_of
 from assistant.ingest.metadata import find_period
-from assistant.models import DocumentMetadata, ParsedDocument
+from assistant.models import LEGAL_STATUSES, DocumentMetadata, ParsedDocument
 
 SIDECAR_SUFFIX = ".meta.json"
+# the legal-status fields an operator may set (sidecar keys, `add` flags, upload form fields)
+LEGAL_FLAGS = ("publisher", "source", "effective_date", "promulgated_date", "expiry_date", "status", "repeals")
 
 
 class MetadataOverrides(BaseModel):
@@ -26,15 +30,40 @@ class MetadataOverrides(BaseModel):
     jurisdiction: str | None = Field(None, description="a place (武汉, 广西, Wuhan) or 国家")
     period: str | None = Field(None, description="2021-2025, 2022—2025年 or 十四五")
     supersedes: str | None = Field(None, max_length=200, description="doc_id of the plan this one replaces")
+    publisher: str | None = Field(None, max_length=300, description="who republished the text (not its issuer)")
+    source: str | None = Field(None, max_length=500, description="where the text was taken from (URL or name)")
+    effective_date: str | None = Field(None, description="施行日期, YYYY-MM-DD")
+    promulgated_date: str | None = Field(None, description="通过／公布日期, YYYY-MM-DD")
+    expiry_date: str | None = Field(None, description="last day of validity, YYYY-MM-DD")
+    status: str | None = Field(None, description="in_force / amended / repealed / not_yet_in_force, or 现行有效 / 已修改 / "
+                                                 "已废止 / 尚未施行")
+    repeals: list[str] | None = Field(None, max_length=50, description="titles or doc_ids this document repeals")
 
     model_config = {"extra": "forbid"}
 
-    @field_validator("date")
+    @field_validator("date", "effective_date", "promulgated_date", "expiry_date")
     @classmethod
     def iso_date(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"(19|20)\d{2}-\d{2}-\d{2}", value):
+        if value is not None and (not re.fullmatch(r"(19|20)\d{2}-\d{2}-\d{2}", value)
+                                  or valid_date(*value.split("-")) is None):
             raise ValueError(f"'{value}' is not a date like 2024-03-01")
         return value
+
+    @field_validator("repeals", mode="before")
+    @classmethod
+    def title_list(cls, value: object) -> object:
+        """A flag or form field gives one string: titles separated by ；"""
+        return [t for t in re.split(r"[；;\n]", value) if t.strip()] if isinstance(value, str) else value
+
+    @field_validator("status")
+    @classmethod
+    def known_status(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        status = value if value in LEGAL_STATUSES else status_of(value)
+        if status is None:
+            raise ValueError(f"'{value}' is not a status: use {', '.join(LEGAL_STATUSES)} (or 现行有效, 已修改, 已废止, 尚未施行)")
+        return status
 
     @field_validator("jurisdiction")
     @classmethod
@@ -80,7 +109,11 @@ def apply_overrides(document: ParsedDocument, overrides: MetadataOverrides | Non
         return document
     meta: DocumentMetadata = document.metadata
     changes: dict = {key: value for key, value in overrides.model_dump(exclude_none=True).items()
-                     if key in ("title", "issuer", "number", "date", "supersedes")}
+                     if key in ("title", "issuer", "number", "date", "supersedes", *LEGAL_FLAGS) and key != "repeals"}
+    if overrides.title:
+        changes["title_inferred"] = False
+    if overrides.repeals is not None:
+        changes["repeals"] = tuple(t.strip("《》 ") for t in overrides.repeals if t.strip("《》 "))
     if overrides.period:
         changes["period"] = find_period(overrides.period, "")
     if overrides.jurisdiction:

@@ -24,7 +24,7 @@ EXAMPLES = [
 
 def jurisdiction_options(assistant) -> list[dict[str, str]]:
     seen: dict[str, str] = {}
-    for row in describe_documents(assistant.current().index):
+    for row in describe_documents(assistant.current().index, assistant.settings.today):
         if row["jurisdiction"]:
             seen.setdefault(row["jurisdiction"], row["jurisdiction_full"] or row["jurisdiction"])
     return [{"value": value, "label": label} for value, label in sorted(seen.items())]
@@ -43,13 +43,14 @@ def match_page(request: Request) -> HTMLResponse:
 
 @router.get("/documents", response_class=HTMLResponse)
 def documents_page(request: Request, assistant: AssistantDep) -> HTMLResponse:
-    return templates.TemplateResponse(request, "documents.html", {"documents": describe_documents(assistant.current().index)})
+    return templates.TemplateResponse(request, "documents.html", {"documents": describe_documents(assistant.current().index,
+                                                                                          assistant.settings.today)})
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(doc_id: str, request: Request, assistant: AssistantDep) -> HTMLResponse:
-    document = describe_document(assistant.current().index, doc_id)
+    document = describe_document(assistant.current().index, doc_id, assistant.settings.today)
     if document is None:
         raise HTTPException(status_code=404, detail=f"no document '{doc_id}'")
-    public = {key: value for key, value in document.items() if key not in ("source", "content_hash")}  # no server paths
+    public = {key: value for key, value in document.items() if key not in ("file", "content_hash")}  # no server paths
     return templates.TemplateResponse(request, "document.html", {"document": public})
