@@ -145,9 +145,8 @@ class AnswerComposer:
             return []  # no sentence, or the quote of an earlier facet already says it
         used.add(quoted_span(best, reading))
         text = self.statement(best, reading, cites)
-        if facet.answer_type in (types.SUPPORT, types.GENERAL) and single:
-            companion = next((s for s in reading.ranked[1:8] if s.candidate.chunk.chunk_id == best.candidate.chunk.chunk_id
-                              and s.score >= 0.6 * best.score and s.candidate.start != best.candidate.start), None)
+        if facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION) and single:
+            companion = companion_of(best, reading)
             if companion is not None:
                 pair = sorted([best, companion], key=lambda s: s.candidate.start)
                 text = "".join(self.statement(s, reading, cites) for s in pair)
@@ -284,6 +283,19 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> 
         if fresh and fresh[0].score >= 0.6 * best.score:
             return fresh[0]
     return best
+
+
+def companion_of(best: ScoredCandidate, reading: FacetReading) -> ScoredCandidate | None:
+    """A second sentence of the answering clause: for a support question, the clause's next best
+    sentence that offers something (a measure lists its help in several sentences); otherwise one
+    that scores nearly as well."""
+    support = reading.facet.answer_type == types.SUPPORT
+    for scored in reading.ranked[1:12]:
+        if scored.candidate.chunk.chunk_id != best.candidate.chunk.chunk_id or scored.candidate.start == best.candidate.start:
+            continue
+        if (support and scored.fit > 0) or scored.score >= 0.6 * best.score:
+            return scored
+    return None
 
 
 def within(span: tuple[str, int, int], used: set[tuple[str, int, int]]) -> bool:

@@ -107,7 +107,9 @@ class Vocabulary:
                 alts = tuple(expansions.get(word, ()))
                 if word in weights or not (self.frequency_of(word) or any(self.frequency_of(a) for a in alts)):
                     continue
-                weights[word] = max(self.idf(word), 0.2) * factor * (0.2 if word in GENERIC_WORDS else 1.0)
+                # a word met only through its policy wording (pledge -> 质押) is as rare as that wording
+                said = word if self.frequency_of(word) else max(alts, key=self.frequency_of)
+                weights[word] = max(self.idf(said), 0.2) * factor * (0.2 if word in GENERIC_WORDS else 1.0)
                 alternatives[word] = alts
         for key, wording in expansions.items():  # English or colloquial words: their policy wording
             if key not in weights:
