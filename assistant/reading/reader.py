@@ -31,6 +31,8 @@ from assistant.understanding.references import (
 READ_DEPTH = 8  # clauses read per facet
 FOLLOW_CLAUSE = 0.25  # a follow-up's sentence in the clause the part before it was answered from
 FOLLOW_DOCUMENT = 0.15  # … in that clause's document
+LOCAL_DOCUMENT = 0.2  # a sentence of a document of the place the question is asked from
+NATIONAL_NAMES = frozenset({"国家", "全国", "国务院"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Reader:
         named = [d for d in named_documents(analysis.text, self.names) if self._allowed(d, filters)]
         reference = self.direct_reference(analysis.text, named)
         facets = self._facets(analysis, named)
+        local = self._local_documents(analysis)
         readings: list[FacetReading] = []
         for facet in facets:
             if reference is not None:
@@ -105,16 +108,18 @@ class Reader:
             anchor = self._anchor(facet, readings[-1] if readings else None, analysis)
             if anchor is not None and all(h.chunk.chunk_id != anchor.chunk_id for h in hits):
                 hits = [*hits, ScoredChunk(anchor, 0.0, None, None)]
-            readings.append(self.read(facet, hits, self._place_names(analysis), anchor))
+            readings.append(self.read(facet, hits, self._place_names(analysis), anchor, local))
         return Reading(analysis, readings, reference, top_k)
 
     def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = (),
-             anchor: Chunk | None = None) -> FacetReading:
+             anchor: Chunk | None = None, local: frozenset[str] = frozenset()) -> FacetReading:
         """Score every sentence of the clauses read; ``anchor`` is the clause the part before a
-        follow-up was answered from ("罚多少? 没有违法所得的呢?" is usually answered next to it)."""
+        follow-up was answered from ("罚多少? 没有违法所得的呢?" is usually answered next to it);
+        ``local`` are the documents of the place the question is asked from."""
         terms = self.vocabulary.terms(facet, places)
         ranked = [score(c, facet, terms, self._title(c.chunk)) for c in candidates_from(hits)]
-        ranked = [replace(s, score=s.score + self._placement(s.candidate.chunk, facet, anchor)) for s in ranked]
+        ranked = [replace(s, score=s.score + self._placement(s.candidate.chunk, facet, anchor)
+                          + (LOCAL_DOCUMENT if s.candidate.chunk.doc_id in local else 0.0)) for s in ranked]
         ranked.sort(key=lambda s: -s.score)
         return FacetReading(facet, hits, terms, ranked, anchor)
 
@@ -126,6 +131,13 @@ class Reader:
         if anchor is not None:
             bonus += FOLLOW_CLAUSE if chunk.chunk_id == anchor.chunk_id else FOLLOW_DOCUMENT if chunk.doc_id == anchor.doc_id else 0.0
         return bonus
+
+    def _local_documents(self, analysis: QuestionAnalysis) -> frozenset[str]:
+        """Documents of a place the question names below the national level ("浦东中小企业…" ->
+        the Pudong regulation): a user asking from a place wants its own rules first."""
+        text = analysis.text
+        return frozenset(name.doc_id for name in self.names
+                         if any(p in text for p in name.places) and not set(name.places) & NATIONAL_NAMES)
 
     def _anchor(self, facet: Facet, previous: FacetReading | None, analysis: QuestionAnalysis) -> Chunk | None:
         """The clause a follow-up facet continues from: the previous facet's best sentence's, when
