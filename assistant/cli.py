@@ -1,4 +1,4 @@
-"""Command line: ingest, add, remove, ask, chat, match, serve, feedback, docs, doc, eval, match-eval."""
+"""Command line: ingest, add, remove, ask, chat, match, serve, mcp, feedback, docs, doc, eval, match-eval."""
 
 from __future__ import annotations
 
@@ -240,6 +240,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """The assistant as an MCP server: stdio (default) or streamable HTTP at http://HOST:PORT/mcp."""
+    from assistant.mcp_server import serve
+
+    assistant = PolicyAssistant.open(_settings(args), build_if_missing=not args.index)
+    if args.http:
+        print(f"MCP server (streamable HTTP) at http://{args.host}:{args.port}/mcp", file=sys.stderr)
+    serve(assistant, http=args.http, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     """Feedback users left on answers, for the operator."""
     from assistant.feedback import FeedbackStore
@@ -386,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
+
+    p = with_index(sub.add_parser("mcp", help="serve the assistant to MCP hosts (stdio, or --http)"))
+    p.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("feedback", help="print the feedback users left on answers")
     p.add_argument("--json", action="store_true")

@@ -23,7 +23,7 @@ from assistant.matching.presenter import match_answer
 from assistant.matching.validity import Validity, resolved_repeals, validities
 from assistant.matching.profile import profile_from_question
 from assistant.understanding.question import QuestionAnalysis, analyse_question
-from assistant.retrieval.retriever import Filters, HybridRetriever
+from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
 from assistant.store.index import (
@@ -56,6 +56,19 @@ def validate_question(question: str, max_chars: int) -> str:
         raise QuestionError(f"the question has {len(text)} characters; the limit is {max_chars}")
     return text
 
+
+
+def check_filters(filters: Filters | None, index: PolicyIndex) -> None:
+    """An unknown document id or jurisdiction is an error listing the known ones, never a silent empty search."""
+    if not filters:
+        return
+    unknown = sorted(filters.doc_ids - set(index.documents))
+    if unknown:
+        raise QuestionError(f"未知的文件编号：{'、'.join(unknown)}；已收录的文件编号：{'、'.join(sorted(index.documents))}")
+    known = sorted({d.metadata.jurisdiction for d in index.documents.values() if d.metadata.jurisdiction})
+    unknown = sorted(filters.jurisdictions - set(known))
+    if unknown:
+        raise QuestionError(f"未知的地区：{'、'.join(unknown)}；可选的地区：{'、'.join(known)}")
 
 @dataclass
 class IngestReport:
@@ -169,6 +182,7 @@ class PolicyAssistant:
             history: list[Turn] | None = None) -> Answer:
         text = validate_question(question, self.settings.max_question_chars)
         state = self.current()
+        check_filters(filters, state.index)
         history = list(history or [])[-MAX_HISTORY_TURNS:]
         if not history and is_orphan_follow_up(text):
             return Answer(question=text, answer=ORPHAN_FOLLOW_UP, abstained=True, intent=analyse_question(text).intent)
@@ -182,6 +196,13 @@ class PolicyAssistant:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
                                          "resolved_question": resolved if resolved != text else None})
+
+    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[ScoredChunk]:
+        """The clauses retrieved for a query, best first (no reading, no answer)."""
+        text = validate_question(query, self.settings.max_question_chars)
+        state = self.current()
+        check_filters(filters, state.index)
+        return state.retriever.run(text, top_k or self.settings.top_k, filters)
 
     def match(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         """The measures that apply to an enterprise profile (raises ProfileError for a bad location)."""
