@@ -15,7 +15,7 @@ from assistant.answer.abstain import Abstention
 from assistant.answer.templates import render
 from assistant.ingest.structure import PREAMBLE
 from assistant.models import Answer, Chunk, Citation
-from assistant.reading.candidates import Candidate, phrases_of
+from assistant.reading.candidates import Candidate, phrases_of, sentences_of
 from assistant.reading.reader import FacetReading, Reading
 from assistant.reading.scoring import ScoredCandidate, TermWeights
 from assistant.retrieval.retriever import ScoredChunk
@@ -29,6 +29,7 @@ FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases 
 PROSE_FOCUS_CHARS = 150  # … or this, for rules, measures and yes/no
 SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
 RULE_CHARS = 160  # a rule split by ； is quoted whole up to this length ("怎么罚", "什么条件")
+SHORT_CLAUSE = 80  # a clause this short is quoted whole ("本条例自…起施行。《…》同时废止。")
 EXCEPTION_CHARS = 40
 _EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
 WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION, types.YESNO})
@@ -308,6 +309,9 @@ def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, in
     """The document span a candidate would be quoted with for this facet."""
     candidate = scored.candidate
     start, end = focus(candidate, reading.terms, reading.facet.quantity_kinds or frozenset())
+    if candidate.exact and candidate.chunk.end - candidate.chunk.start <= SHORT_CLAUSE:
+        sentences = sentences_of(candidate.chunk)  # a short article is one thought: quote it whole
+        start, end = min(start, sentences[0].start), max(end, sentences[-1].end)
     if reading.facet.answer_type in WHOLE_RULE_TYPES:
         end = max(end, rule_end(candidate))
     return candidate.chunk.doc_id, start, exception_end(candidate.chunk, end)
