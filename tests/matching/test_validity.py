@@ -1,0 +1,107 @@
+"""Validity of regulations as well as plans: repealed, not yet in force, expired, amended, later
+versions, a repeal that waits for its repealer — and the order answers and matching use."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.ingest.pipeline import parse_document
+from assistant.ingest.reader import read_source
+from assistant.matching.validity import (
+    ENDED,
+    EXPIRED,
+    SUPERSEDED,
+    current_first,
+    resolved_repeals,
+    validities,
+)
+from assistant.models import AMENDED, IN_FORCE, NOT_YET_IN_FORCE, REPEALED
+from assistant.store.index import PolicyIndex, StoredDocument
+
+OLD = """# 江北省专利保护条例
+
+2005年6月1日 江北省第十届人民代表大会常务委员会第十次会议通过
+
+第一条 为了保护专利权，制定本条例。
+
+第二条 本条例自2005年9月1日起施行。
+"""
+NEW = """# 江北省专利条例
+
+2015年9月25日 江北省第十二届人民代表大会常务委员会第二十三次会议通过
+
+第一条 为了鼓励发明创造，制定本条例。
+
+第二条 本条例自{effective}起施行。《江北省专利保护条例》同时废止。
+"""
+
+
+def index_of(tmp_path: Path, files: dict[str, str]) -> PolicyIndex:
+    """The documents of an index (validity reads only their metadata)."""
+    documents = {}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        documents[path.stem] = StoredDocument.from_parsed(parse_document(read_source(path)))
+    return PolicyIndex(manifest={}, documents=documents, chunks=[], dense=None, bm25=None)
+
+
+def test_a_regulation_repealed_by_one_in_force_ranks_below_it(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {"old.md": OLD, "new.md": NEW.format(effective="2016年1月1日")})
+    states = validities(index, date(2024, 1, 1))
+    assert states["old"].status == REPEALED and states["old"].label == "已被《江北省专利条例》废止"
+    assert states["old"].successor == "new" and states["new"].status == IN_FORCE
+    assert current_first(["old", "new"], states) == ["new", "old"]
+    assert [(r.title, r.doc_id) for r in resolved_repeals(index, index.documents["new"])] == [("江北省专利保护条例", "old")]
+
+
+def test_a_repeal_waits_for_its_repealer_to_take_effect(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {"old.md": OLD, "new.md": NEW.format(effective="2030年1月1日")})
+    states = validities(index, date(2029, 6, 1))
+    assert states["new"].status == NOT_YET_IN_FORCE and states["new"].label == "尚未施行（自2030年1月1日起施行）"
+    assert states["old"].status == IN_FORCE and "2030年1月1日起施行后废止" in states["old"].label
+    assert current_first(["new", "old"], states) == ["old", "new"]
+    later = validities(index, date(2030, 1, 1))
+    assert later["new"].status == IN_FORCE and later["old"].status == REPEALED
+
+
+def test_a_repealed_title_not_in_the_index_is_listed_unresolved(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {"new.md": NEW.format(effective="2016年1月1日")})
+    assert [(r.title, r.doc_id) for r in resolved_repeals(index, index.documents["new"])] == [("江北省专利保护条例", None)]
+    assert validities(index, date(2024, 1, 1))["new"].status == IN_FORCE
+
+
+def test_a_later_version_of_the_same_title_supersedes_the_earlier(tmp_path: Path) -> None:
+    v1 = "# 江北省专利条例\n\n2010年3月1日 江北省人民代表大会常务委员会通过\n\n第一条 甲。\n"
+    v2 = "# 江北省专利条例\n\n2020年3月1日 江北省人民代表大会常务委员会修订\n\n第一条 乙。\n"
+    index = index_of(tmp_path, {"v1.md": v1, "v2.md": v2})
+    states = validities(index, date(2024, 1, 1))
+    assert states["v1"].status == SUPERSEDED and states["v1"].successor == "v2"
+    assert states["v2"].status == IN_FORCE
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "label"),
+    [
+        ("---\ntitle: 甲办法\nstatus: 已废止\n---\n第一条 甲。\n", REPEALED, "已废止"),
+        ("---\ntitle: 甲办法\n效力状态: 已修改\n---\n第一条 甲。\n", AMENDED, "已修改（现行文本可能不同）"),
+        ("# 甲办法\n\n一、总则\n\n本办法自2020年1月1日起施行，有效期3年。\n", EXPIRED, "已失效（有效期至2022年12月31日）"),
+        ("# 甲办法\n\n一、总则\n\n本办法自2023年5月1日起施行，有效期五年。\n", IN_FORCE, ""),
+        ("# 甲市知识产权规划（2016-2020年）\n\n一、目标\n\n到2020年，专利大幅增长。\n", ENDED, "规划期已结束（2016—2020年）"),
+    ],
+)
+def test_stated_status_expiry_and_plan_period(tmp_path: Path, text: str, status: str, label: str) -> None:
+    index = index_of(tmp_path, {"doc.md": text})
+    state = validities(index, date(2024, 1, 1))["doc"]
+    assert (state.status, state.label) == (status, label)
+
+
+def test_ranks_order_what_applies_first() -> None:
+    from assistant.matching.validity import Validity
+
+    states = {name: Validity(status, "") for name, status in
+              [("r", REPEALED), ("s", SUPERSEDED), ("e", ENDED), ("n", NOT_YET_IN_FORCE), ("a", AMENDED), ("i", IN_FORCE)]}
+    assert current_first(list(states), states) == ["i", "a", "e", "n", "s", "r"]
