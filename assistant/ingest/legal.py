@@ -71,14 +71,15 @@ class LegalFacts:
     announcement: str | None = None  # 浙江省…常务委员会公告第30号: a regulation's promulgation number
 
 
-def _field_for(key: str) -> str | None:
+def _field_for(key: str) -> tuple[str, int] | None:
+    """(field, preference) a label names; a lower preference wins (公布日期 over 成文日期)."""
     plain = key.strip().strip("*").replace(" ", "")
     lowered = plain.lower()
     for name, labels in _LABELS.items():
-        for label in labels:
+        for k, label in enumerate(labels):
             if lowered == label or (len(label) >= 3 and not label.isascii() and label in plain
                                     and len(plain) <= len(label) + 3):
-                return name
+                return name, k
     return None
 
 
@@ -94,7 +95,7 @@ def labelled_fields(front_matter: dict[str, Any], raw_text: str) -> dict[str, An
     Values stay as written (dates, status words); ``repeals`` is a list of titles or doc_ids."""
     found: dict[str, Any] = {}
     for key, value in front_matter.items():
-        name = _field_for(str(key))
+        name = (_field_for(str(key)) or ("", 0))[0]
         if name and name not in found and _text_of(value):
             found[name] = [_text_of(v) for v in value] if name == "repeals" and isinstance(value, list) else value
     lines = raw_text.split("\n")
@@ -106,15 +107,19 @@ def labelled_fields(front_matter: dict[str, Any], raw_text: str) -> dict[str, An
                     break
                 block.append(later)
     header = [ln for ln in lines if ln.strip()][:_HEADER_LINES]
+    preference: dict[str, int] = {}
     for line in [*block, *header]:
         for part in re.split(r"\s{2,}|\t", line.strip()):
             pair = _KEY_VALUE.match(part)
             if not pair:
                 continue
-            name = _field_for(pair.group("key"))
+            named = _field_for(pair.group("key"))
             value = re.split(r"\s+[\u4e00-\u9fa5]{2,6}\s*[:：]", pair.group("value"))[0].strip("|* ")
-            if name and name not in found and value:
-                found[name] = value
+            if not named or not value or (named[0] in found and named[0] not in preference):
+                continue  # front matter already gave it
+            name, rank = named
+            if rank < preference.get(name, len(_LABELS[name])):
+                found[name], preference[name] = value, rank
     if isinstance(found.get("repeals"), str):
         found["repeals"] = [t for t in re.split(r"[；;、,，]\s*", found["repeals"]) if t.strip()]
     return found
@@ -169,6 +174,8 @@ def _self_effective(text: str, promulgated: str | None, date: str | None) -> str
     if not found:
         return None
     when = found[-1].group("when")
+    if when == "印发之日":  # issued: the document's own (signing) date
+        return date or promulgated
     return first_date(when) or promulgated or date
 
 

@@ -273,3 +273,41 @@ def test_markdown_headings_keep_policy_numbering_exactly_as_txt(tmp_path: Path) 
     assert [c.section for c in markdown.chunks] == ["一、", "二、 (一)", "二、 (二)", "三、"]
     assert markdown.metadata.effective_date == "2024-01-01" and markdown.metadata.expiry_date == "2026-12-31"
     assert_faithful(markdown)
+
+
+# -- a notice with a page's information table ------------------------------------------------
+
+NOTICE = """索引号：000014349/2031-00012  主题分类：科技、教育\\知识产权
+发文机关：江北省市场监督管理局  成文日期：2031年03月02日
+标题：江北省专利转化专项资金管理办法
+发文字号：江北市监规〔2031〕3号  发布日期：2031年03月09日
+
+江北省专利转化专项资金管理办法
+
+第一条 为规范专利转化专项资金管理，制定本办法。
+
+第二条 本办法自印发之日起施行，有效期5年。原《江北省专利资助资金管理暂行办法》（江北市监规〔2025〕1号）同时废止。
+"""
+
+
+def test_notice_fields_from_its_information_table(tmp_path: Path) -> None:
+    meta = parse(tmp_path, "jiangbei-fund.txt", NOTICE).metadata
+    assert meta.title == "江北省专利转化专项资金管理办法" and not meta.title_inferred
+    assert (meta.issuer, meta.number) == ("江北省市场监督管理局", "江北市监规〔2031〕3号")
+    assert meta.promulgated_date == "2031-03-09"
+    assert meta.effective_date == meta.date  # 自印发之日起施行: the document's own date
+    assert meta.expiry_date is not None and meta.expiry_date.startswith("2036-")
+    assert meta.repeals == ("江北省专利资助资金管理暂行办法",)
+
+
+def test_sidecar_sets_legal_fields(tmp_path: Path) -> None:
+    from assistant.ingest.overrides import MetadataOverrides, apply_overrides
+
+    doc = parse(tmp_path, "beihai-trademark.md", REGULATION)
+    changed = apply_overrides(doc, MetadataOverrides(status="已废止", repeals="《甲条例》；乙办法", title="北海条例"))
+    assert (changed.metadata.status, changed.metadata.repeals) == ("repealed", ("甲条例", "乙办法"))
+    assert changed.metadata.title == "北海条例" and not changed.metadata.title_inferred
+    with pytest.raises(ValueError, match="not a status"):
+        MetadataOverrides(status="待定")
+    with pytest.raises(ValueError, match="not a date"):
+        MetadataOverrides(effective_date="2024-02-30")
