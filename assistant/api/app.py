@@ -11,9 +11,12 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
+from assistant.api.guards import BodyLimitMiddleware, BodyLimits, SecurityHeadersMiddleware
+from assistant.api.ratelimit import RateLimiter
 from assistant.api.routers import admin, ask, documents, feedback, health, matching, openai_compat, pages
 from assistant.feedback import FeedbackStore
 from assistant.service import PolicyAssistant, QuestionError
@@ -21,6 +24,7 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
+INTERNAL_ERROR = "服务器内部错误，请稍后再试"
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
@@ -30,15 +34,28 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
                "message": str(e.get("msg", "")).removeprefix("Value error, ")} for e in errors]
     first = detail[0] if detail else {"field": "", "message": "invalid request"}
     message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return JSONResponse(status_code=422, content={"error": message, "detail": detail})
+    detail = [{key: _printable(value) for key, value in item.items()} for item in detail]
+    return JSONResponse(status_code=422, content={"error": _printable(message), "detail": detail})
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse(status_code=exc.status_code, content={"error": str(exc.detail)}, headers=exc.headers)
+    return JSONResponse(status_code=exc.status_code, content={"error": _printable(str(exc.detail))},
+                        headers=exc.headers)
 
 
 def _question_error(request: Request, exc: QuestionError) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"error": str(exc)})
+    return JSONResponse(status_code=422, content={"error": _printable(str(exc))})
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything unexpected: logged with its traceback, answered without internals."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(status_code=500, content={"error": INTERNAL_ERROR})
+
+
+def _printable(message: str) -> str:
+    """A message that always encodes (an echoed lone surrogate must not turn a 4xx into a 500)."""
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def create_app(settings: Settings | None = None, assistant: PolicyAssistant | None = None,
@@ -63,7 +80,13 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(QuestionError, _question_error)
     for router in (ask.router, matching.router, documents.router, admin.router, feedback.router, health.router,
+    app.add_exception_handler(Exception, _internal_error)
                    openai_compat.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(resources.files("assistant.web") / "static")), name="static")
     return app
+    app.state.feedback_limiter = RateLimiter(settings.feedback_per_minute)
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(settings.max_request_bytes, settings.max_upload_bytes))
+    if "*" not in settings.trusted_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(SecurityHeadersMiddleware)

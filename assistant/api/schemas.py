@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from assistant.understanding.conversation import MAX_HISTORY_TURNS
-from assistant.models import Citation, Turn
+from assistant.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_CITATIONS,
+    MAX_COMMENT_CHARS,
+    MAX_HISTORY_TURNS,
+    MAX_NAME_CHARS,
+    MAX_QUESTION_CHARS,
+    UserInput,
+)
+from assistant.models import Turn
 
-MAX_QUESTION_CHARS = 2000
+# The request bounds, for every route that takes questions (also /v1/chat/completions): a question
+# is QuestionText (checked with the message the service gives), history is a list of Turn.
+__all__ = ["MAX_ANSWER_CHARS", "MAX_HISTORY_TURNS", "MAX_QUESTION_CHARS", "Name", "QuestionText", "Turn",
+           "UserInput"]
+
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+QuestionText = Annotated[str, Field(json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS},
+                                    description=f"The question, 1-{MAX_QUESTION_CHARS} characters.")]
 
 
 class AskFilters(BaseModel):
-    doc_ids: list[str] = Field(default_factory=list, max_length=50)
-    jurisdictions: list[str] = Field(default_factory=list, max_length=50)
+    doc_ids: list[Name] = Field(default_factory=list, max_length=50)
+    jurisdictions: list[Name] = Field(default_factory=list, max_length=50)
 
 
-class AskRequest(BaseModel):
-    question: str = Field(description="The question, 1-2000 characters.")
+class AskRequest(UserInput):
+    question: QuestionText
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS,
                                 description=f"Earlier turns, at most {MAX_HISTORY_TURNS}.")
     top_k: int | None = Field(None, ge=1, le=20, description="Citations to return (1-20).")
@@ -35,12 +50,25 @@ class AskRequest(BaseModel):
         return text
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackCitation(BaseModel):
+    """A citation of the rated answer, as the answer carried it; every field bounded."""
+
+    doc_id: Name
+    title: Name
+    section: Name
+    quote: str = Field(max_length=MAX_QUESTION_CHARS)
+    start: int = Field(ge=0, le=100_000_000)
+    end: int = Field(ge=0, le=100_000_000)
+    score: float = Field(allow_inf_nan=False)
+    heading: Name = ""
+
+
+class FeedbackRequest(UserInput):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(min_length=1, max_length=20000)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
     rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
-    citations: list[Citation] = Field(default_factory=list, max_length=50)
+    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=MAX_CITATIONS)
 
 
 class FeedbackCreated(BaseModel):
@@ -113,9 +141,18 @@ class Health(BaseModel):
     documents: int
     chunks: int
     model: str
-    index_dir: str
+    version: str = Field(description="The live index version's name (no server paths).")
 
 
 class ErrorBody(BaseModel):
     error: str
     detail: list[dict] | None = None
+
+
+# The errors every JSON route can answer, documented in OpenAPI.
+JSON_ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorBody, "description": "Malformed JSON"},
+    413: {"model": ErrorBody, "description": "Request body over the size limit (refused before it is read)"},
+    422: {"model": ErrorBody, "description": "A missing, over-long or invalid field (also text that is not valid "
+                                            "Unicode)"},
+}

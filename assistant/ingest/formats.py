@@ -8,8 +8,13 @@ same sections and units whatever format it arrives in.
 from __future__ import annotations
 
 import io
+import json
 import re
+import signal
+import subprocess
+import sys
 import zipfile
+from dataclasses import dataclass
 
 from assistant.ingest.numbering import match_marker
 
@@ -24,6 +29,66 @@ _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|p|div|article)[\
 
 class FormatError(ValueError):
     """A file whose content is not what its name says, or that holds no extractable text."""
+
+
+TOO_LARGE, OVER_LIMITS = "too_large", "over_limits"
+
+
+class ExtractionLimitError(FormatError):
+    """A file refused by the extraction limits: ``too_large`` (its uncompressed content is over the
+    size limit) or ``over_limits`` (extraction ran out of time or memory)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """Bounds on extracting one PDF or Word file, which runs in a child process (a 16 KB PDF or a
+    360 KB .docx can otherwise cost minutes and gigabytes)."""
+
+    seconds: int = 30  # CPU seconds; the wall-clock timeout is twice that plus start-up
+    memory_bytes: int = 1024 * 1024 * 1024  # address space of the child
+    expanded_bytes: int = 20 * 1024 * 1024  # uncompressed size: zip members, extracted text
+
+
+def expanded_size(raw: bytes) -> int:
+    """What a .docx (zip) holds once uncompressed, by its directory; other formats: their size."""
+    if not raw.startswith(b"PK\x03\x04"):
+        return len(raw)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return len(raw)
+
+
+def extract_bounded(kind: str, raw: bytes, limits: ExtractionLimits) -> str:
+    """pdf_text / docx_text run in a fresh interpreter under CPU-time and address-space limits;
+    the uncompressed size is checked before it starts."""
+    size = expanded_size(raw)
+    if size > limits.expanded_bytes:
+        raise ExtractionLimitError(TOO_LARGE, f"文件解压后有 {size} 字节，超过 {limits.expanded_bytes} 字节的上限")
+    command = [sys.executable, "-m", "assistant.ingest.extract_worker", kind, str(limits.seconds),
+               str(limits.memory_bytes), str(limits.expanded_bytes)]
+    over_time = ExtractionLimitError(OVER_LIMITS, f"提取文本超过 {limits.seconds} 秒的时间限制，文件可能经过特殊构造")
+    try:
+        done = subprocess.run(command, input=raw, capture_output=True, timeout=2 * limits.seconds + 10)
+    except subprocess.TimeoutExpired:
+        raise over_time from None
+    if done.returncode == -signal.SIGXCPU or done.returncode == -signal.SIGKILL:
+        raise over_time
+    try:
+        reply = json.loads(done.stdout)
+    except ValueError:
+        reply = {"kind": OVER_LIMITS, "error": f"提取文本时超出 {limits.memory_bytes // (1024 * 1024)} MB 的内存限制"
+                                              f"或异常退出（退出码 {done.returncode}）"}
+    if "text" in reply:
+        return reply["text"]
+    if reply.get("kind") in (TOO_LARGE, OVER_LIMITS):
+        raise ExtractionLimitError(reply["kind"], reply["error"])
+    raise FormatError(reply.get("error", "the file could not be read"))
 
 
 def sniff(raw: bytes) -> str:
@@ -142,19 +207,18 @@ def flatten_pipe_tables(text: str) -> str:
     return "\n".join(out)
 
 
-def extract(raw: bytes, suffix: str, decode) -> tuple[str, str]:
+def extract(raw: bytes, suffix: str, decode, limits: ExtractionLimits = ExtractionLimits()) -> tuple[str, str]:
     """(text, encoding or format) of a file's bytes; ``decode`` turns text bytes into (str, encoding).
 
-    Binary formats must be what their name says; a text file may contain markup and stays text."""
+    Binary formats must be what their name says; a text file may contain markup and stays text.
+    PDF and Word files are extracted under ``limits``."""
     actual = sniff(raw)
     wanted = expected_format(suffix)
     binary = {"pdf", "docx", "zip"}
     if (wanted in binary or actual in binary or wanted == "html") and actual != wanted:
         raise FormatError(f"the name says {wanted} but the content is {actual}")
-    if actual == "pdf":
-        return pdf_text(raw), "pdf"
-    if actual == "docx":
-        return docx_text(raw), "docx"
+    if actual in ("pdf", "docx"):
+        return extract_bounded(actual, raw, limits), actual
     text, encoding = decode(raw)
     if wanted == "html":
         return html_text(text), "html"

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.ingest.chunker import chunk_clauses
 from assistant.ingest.cleaner import clean_text
 from assistant.ingest.markdown import render_markdown
+from assistant.ingest.formats import ExtractionLimits
 from assistant.ingest.metadata import extract_metadata
 from assistant.ingest.overrides import MetadataOverrides, apply_overrides, merge, read_sidecar
 from assistant.ingest.reader import SourceFile, UnreadableFileError, find_files, read_source
@@ -47,6 +48,7 @@ def parse_document(source: SourceFile, max_chars: int = 450) -> ParsedDocument:
 class IngestResult:
     documents: list[ParsedDocument]
     failures: list[str] = field(default_factory=list)  # one line per file that was skipped
+    errors: list[Exception] = field(default_factory=list)  # the errors behind unreadable files
 
 
 class DocumentIngester:
@@ -54,18 +56,20 @@ class DocumentIngester:
 
     Metadata comes from the text, then a ``NAME.meta.json`` sidecar, then ``overrides`` (flags)."""
 
-    def __init__(self, max_chars: int = 450):
+    def __init__(self, max_chars: int = 450, limits: ExtractionLimits = ExtractionLimits()):
         self.max_chars = max_chars
+        self.limits = limits  # PDF and Word extraction bounds
 
     def run(self, paths: list[Path], overrides: MetadataOverrides | None = None) -> IngestResult:
         result = IngestResult(documents=[])
         seen: dict[str, Path] = {}
         for path in find_files(paths):
             try:
-                source = read_source(path)
+                source = read_source(path, self.limits)
                 extra = merge(read_sidecar(path), overrides)
             except (UnreadableFileError, OSError, ValueError) as err:
                 result.failures.append(str(err))
+                result.errors.append(err)
                 log.warning("skipped %s", err)
                 continue
             if source.doc_id in seen:

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.ingest.formats import SUPPORTED_SUFFIXES, FormatError, extract
+from assistant.ingest.formats import SUPPORTED_SUFFIXES, ExtractionLimits, FormatError, extract
 
 
 class UnreadableFileError(ValueError):
@@ -101,13 +101,14 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
     return best[1], best[2]
 
 
-def read_source(path: Path) -> SourceFile:
-    """Read one file; raise UnreadableFileError naming the file if it is not decodable text."""
+def read_source(path: Path, limits: ExtractionLimits = ExtractionLimits()) -> SourceFile:
+    """Read one file; raise UnreadableFileError naming the file if it is not decodable text (its
+    cause is the format's own error, e.g. an ExtractionLimitError)."""
     raw = path.read_bytes()
     try:
-        text, encoding = extract(raw, path.suffix, decode_bytes)
+        text, encoding = extract(raw, path.suffix, decode_bytes, limits)
     except (UnreadableFileError, FormatError) as err:
-        raise UnreadableFileError(f"{path}: {err}") from None
+        raise UnreadableFileError(f"{path}: {err}") from err
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     return SourceFile(
         doc_id=path.stem,

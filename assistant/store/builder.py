@@ -25,12 +25,14 @@ class BuildStats:
     reused: int  # passages whose vectors came from the previous index
 
 
-def previous_vectors(index: PolicyIndex | None) -> dict[str, np.ndarray]:
-    """Passage text -> vector, for every chunk of an existing index."""
-    if index is None:
-        return {}
-    titles = {d.doc_id: d.metadata.title for d in index.documents.values()}
-    return {passage_text(titles[c.doc_id], c): index.dense.index.reconstruct(i) for i, c in enumerate(index.chunks)}
+def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None) -> dict[str, np.ndarray]:
+    """Passage text -> vector, for every chunk of existing indexes (the later ones win)."""
+    known: dict[str, np.ndarray] = {}
+    for one in index if isinstance(index, list) else [index] if index is not None else []:
+        titles = {d.doc_id: d.metadata.title for d in one.documents.values()}
+        known.update({passage_text(titles[c.doc_id], c): one.dense.index.reconstruct(i)
+                      for i, c in enumerate(one.chunks)})
+    return known
 
 
 class IndexBuilder:
@@ -38,7 +40,7 @@ class IndexBuilder:
         self.encoder = encoder
         self.bm25_tokenizer = bm25_tokenizer
 
-    def run(self, documents: list[ParsedDocument], previous: PolicyIndex | None = None,
+    def run(self, documents: list[ParsedDocument], previous: PolicyIndex | list[PolicyIndex] | None = None,
             show_progress: bool = False) -> tuple[PolicyIndex, BuildStats]:
         if not documents:
             raise ValueError("nothing to index: no document was ingested")

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.durable import fsync_path, fsync_tree, write_durably
 from assistant.models import Chunk, DocumentMetadata, ParsedDocument, Period, Section
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import DenseIndex
@@ -144,12 +145,15 @@ def save_index(index: PolicyIndex, index_dir: Path) -> Path:
     (staging / "bm25").mkdir()
     index.bm25.save(staging / "bm25")
     (staging / "manifest.json").write_text(json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    fsync_tree(staging)  # every file and folder of the version is on disk before anything names it
     final = versions / name
     os.replace(staging, final)
+    fsync_path(versions)
     previous = version_name(index_dir)
     pointer = index_dir / f".{CURRENT}.{name}.tmp"
-    pointer.write_text(name + "\n", encoding="utf-8")
+    write_durably(pointer, (name + "\n").encode("utf-8"))
     os.replace(pointer, index_dir / CURRENT)
+    fsync_path(index_dir)  # the switch itself survives a crash
     index.version = name
     _remove_stale_versions(index_dir, keep={name, previous or name})
     return final
@@ -176,11 +180,14 @@ def index_lock(index_dir: Path) -> Iterator[None]:
 
 
 def _remove_stale_versions(index_dir: Path, keep: set[str]) -> None:
-    """Delete versions older than the previous one, and partial builds left by interrupted runs.
-    The previous version stays, so a reader that picked it up just before the switch can finish."""
+    """Delete versions older than the previous one, partial builds and pointer files left by
+    interrupted runs (the caller holds the lock, so none of them is being written).  The previous
+    version stays, so a reader that picked it up just before the switch can finish."""
     for child in (index_dir / VERSIONS).iterdir():
         if child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
+    for pointer in index_dir.glob(f".{CURRENT}.*.tmp"):  # left by a crash between write and rename
+        pointer.unlink(missing_ok=True)
 
 
 def current_version(index_dir: Path) -> Path:

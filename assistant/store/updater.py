@@ -8,21 +8,59 @@ Queries keep answering from the previous version until the new one is complete.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.embedding.encoder import Encoder
+from assistant.ingest.formats import ExtractionLimits
 from assistant.ingest.overrides import MetadataOverrides
 from assistant.ingest.pipeline import DocumentIngester
 from assistant.models import ParsedDocument
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
-from assistant.store.index import IndexNotFoundError, PolicyIndex, index_lock, load_index, save_index
+from assistant.store.index import (
+    IndexNotFoundError,
+    VERSIONS,
+    PolicyIndex,
+    index_lock,
+    load_index,
+    read_manifest,
+    save_index,
+    version_name,
+)
+
+log = logging.getLogger(__name__)
 
 
 class UpdateError(ValueError):
-    """An update that cannot be made; nothing was changed."""
+    """An update that cannot be made; nothing was changed.  ``errors`` are the errors behind files
+    that could not be read (their causes say why, e.g. an ExtractionLimitError)."""
+
+    def __init__(self, message: str, errors: list[Exception] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+def extraction_limits(settings: Settings) -> ExtractionLimits:
+    """The PDF/Word extraction bounds the settings give; the uncompressed size counts toward the
+    upload limit."""
+    return ExtractionLimits(seconds=settings.extract_seconds, memory_bytes=settings.extract_memory_mb * 1024 * 1024,
+                            expanded_bytes=settings.max_upload_bytes)
+
+
+def ingester(settings: Settings) -> DocumentIngester:
+    return DocumentIngester(settings.chunk_max_chars, extraction_limits(settings))
+
+
+def concurrent_changes(start: dict[str, Any], now: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Documents added or replaced, and documents removed, between two manifests' document tables."""
+    changed = [doc_id for doc_id, entry in now.items()
+               if start.get(doc_id, {}).get("content_hash") != entry["content_hash"]]
+    removed = [doc_id for doc_id in start if doc_id not in now]
+    return sorted(changed), sorted(removed)
 
 
 @dataclass
@@ -79,10 +117,11 @@ class IndexUpdater:
         none could be read nothing changes."""
         started = time.perf_counter()
         report = UpdateReport()
-        result = DocumentIngester(self.settings.chunk_max_chars).run(paths, overrides)
+        result = ingester(self.settings).run(paths, overrides)
         report.failures = result.failures
         if not result.documents:
-            raise UpdateError("no document could be read: " + "; ".join(result.failures or ["no files given"]))
+            raise UpdateError("no document could be read: " + "; ".join(result.failures or ["no files given"]),
+                              result.errors)
         with index_lock(self.settings.index_dir):
             previous = self._current()
             documents = stored_as_parsed(previous) if previous else {}
@@ -100,6 +139,38 @@ class IndexUpdater:
                 self._commit(list(documents.values()), previous, report)
         report.seconds = time.perf_counter() - started
         return report
+
+    def rebuild(self, documents: list[ParsedDocument], show_progress: bool = False) -> tuple[PolicyIndex, list[str]]:
+        """A fresh index of exactly these documents (``ingest``).  Embedding runs outside the lock, so
+        an upload or removal may finish meanwhile: at commit time, under the lock, a changed index is
+        merged — documents added or replaced since the start are kept in their acknowledged version,
+        documents removed since the start stay removed unless this build brings new content for them.
+        Returns the saved index and the ids taken over from the concurrent change."""
+        start_version = version_name(self.settings.index_dir)
+        start = (read_manifest(self.settings.index_dir, self.settings.index_dir / VERSIONS / start_version)["documents"]
+                 if start_version else {})
+        index, _ = self.builder.run(documents, show_progress=show_progress)
+        with index_lock(self.settings.index_dir):
+            if version_name(self.settings.index_dir) == start_version:
+                save_index(index, self.settings.index_dir)
+                return index, []
+            current = self._current()
+            now = current.manifest["documents"] if current else {}
+            changed, removed = concurrent_changes(start, now)
+            merged = {d.doc_id: d for d in documents}
+            kept = stored_as_parsed(current) if current else {}
+            for doc_id in changed:
+                merged[doc_id] = kept[doc_id]
+            for doc_id in removed:
+                if doc_id in merged and merged[doc_id].content_hash == start[doc_id]["content_hash"]:
+                    del merged[doc_id]
+            if not merged:
+                raise UpdateError("the index changed while this build ran and nothing would be left; "
+                                  "nothing was saved — run the command again")
+            log.info("index changed during the build: keeping %s, leaving out %s", changed, removed)
+            index, _ = self.builder.run(list(merged.values()), previous=[index, *([current] if current else [])])
+            save_index(index, self.settings.index_dir)
+            return index, changed
 
     def remove(self, doc_ids: list[str]) -> UpdateReport:
         """Remove documents by id; an unknown id is an error and nothing changes."""

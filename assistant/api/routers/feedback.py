@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from assistant.api.deps import FeedbackDep
-from assistant.api.schemas import ErrorBody, FeedbackCreated, FeedbackRequest
+from assistant.api.schemas import JSON_ERRORS, ErrorBody, FeedbackCreated, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["feedback"])
 
 
+def within_rate(request: Request) -> None:
+    """Feedback posts per client address are limited (POLICY_ASSISTANT_FEEDBACK_PER_MINUTE)."""
+    client = request.client.host if request.client else "unknown"
+    wait = request.app.state.feedback_limiter.retry_after(client)
+    if wait is not None:
+        raise HTTPException(status_code=429, detail=f"反馈提交过于频繁，请 {wait} 秒后再试",
+                            headers={"Retry-After": str(wait)})
+
+
 @router.post("/feedback", response_model=FeedbackCreated, status_code=status.HTTP_201_CREATED,
-             responses={422: {"model": ErrorBody}})
+             dependencies=[Depends(within_rate)],
+             responses={**JSON_ERRORS,
+                        429: {"model": ErrorBody, "description": "Too many feedback posts from this client"}})
 def add_feedback(feedback: FeedbackRequest, store: FeedbackDep) -> FeedbackCreated:
     citations = [c.model_dump() for c in feedback.citations]
     return FeedbackCreated(id=store.add(feedback.question, feedback.answer, feedback.rating, feedback.comment, citations))

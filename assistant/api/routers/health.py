@@ -14,5 +14,4 @@ router = APIRouter(tags=["health"])
 def healthz(assistant: AssistantDep) -> Health:
     index = assistant.current().index
     return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=len(index.chunks),
-                  model=index.model,
-                  index_dir=str(assistant.settings.index_dir))
+                  model=index.model, version=index.version)

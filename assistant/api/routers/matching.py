@@ -6,14 +6,19 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import AssistantDep
-from assistant.api.schemas import ErrorBody
+from assistant.api.schemas import JSON_ERRORS, Name, UserInput
+from assistant.limits import MAX_NAME_CHARS
 from assistant.matching.matcher import EnterpriseProfile, ProfileError
 from assistant.matching.presenter import match_to_dict
 
 router = APIRouter(prefix="/api", tags=["match"])
 
 
-class MatchRequest(EnterpriseProfile):
+class MatchRequest(UserInput, EnterpriseProfile):
+    location: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                                 description="Province, city or district, Chinese or pinyin (武汉, Wuhan).")
+    traits: list[Name] = Field(default_factory=list, max_length=20)
+    needs: list[Name] = Field(default_factory=list, max_length=20)
     limit: int = Field(10, ge=1, le=50, description="Measures to return.")
     exclude_ended: bool = Field(False, description="Leave out plans whose period has ended or that were replaced.")
 
@@ -27,7 +32,7 @@ class MatchResponse(BaseModel):
     answer: str
 
 
-@router.post("/match", response_model=MatchResponse, responses={422: {"model": ErrorBody}})
+@router.post("/match", response_model=MatchResponse, responses=JSON_ERRORS)
 def match(request: MatchRequest, assistant: AssistantDep) -> dict:
     """Measures for a profile: location (Chinese or pinyin), traits, needs; each with its citation."""
     profile = EnterpriseProfile(**request.model_dump(exclude={"limit", "exclude_ended"}))
