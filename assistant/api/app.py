@@ -23,8 +23,8 @@ from assistant.service import PolicyAssistant, QuestionError
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
-
 INTERNAL_ERROR = "服务器内部错误，请稍后再试"
+
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
@@ -79,14 +79,14 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(QuestionError, _question_error)
-    for router in (ask.router, matching.router, documents.router, admin.router, feedback.router, health.router,
     app.add_exception_handler(Exception, _internal_error)
+    for router in (ask.router, matching.router, documents.router, admin.router, feedback.router, health.router,
                    openai_compat.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(resources.files("assistant.web") / "static")), name="static")
-    return app
     app.state.feedback_limiter = RateLimiter(settings.feedback_per_minute)
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(settings.max_request_bytes, settings.max_upload_bytes))
     if "*" not in settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(SecurityHeadersMiddleware)
+    return app
