@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant import __version__
 from assistant.api.guards import BodyLimitMiddleware, BodyLimits, SecurityHeadersMiddleware
 from assistant.api.ratelimit import RateLimiter
-from assistant.api.routers import admin, ask, documents, feedback, health, matching, openai_compat, pages
+from assistant.api.routers import (admin, api_docs, ask, documents, feedback, health, matching,
+                                  openai_compat, pages)
 from assistant.feedback import FeedbackStore
 from assistant.service import PolicyAssistant, QuestionError
 from assistant.settings import Settings
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
                  len(app.state.assistant.index.chunks))
         yield
 
-    app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Cited answers from Chinese government policy documents.")
     app.state.assistant = assistant
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     app.add_exception_handler(QuestionError, _question_error)
     app.add_exception_handler(Exception, _internal_error)
     for router in (ask.router, matching.router, documents.router, admin.router, feedback.router, health.router,
-                   openai_compat.router, pages.router):
+                   openai_compat.router, api_docs.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(resources.files("assistant.web") / "static")), name="static")
     app.state.feedback_limiter = RateLimiter(settings.feedback_per_minute)

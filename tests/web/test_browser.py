@@ -1,21 +1,19 @@
-"""One end-to-end test in real headless Chromium (Debian's chromium + chromium-driver) against a
-live server on 127.0.0.1: ask, watch the streamed answer, open a citation, check the highlighted
-text is the citation's quote, send feedback and find it stored."""
+"""End-to-end tests in real headless Chromium (Debian's chromium + chromium-driver) against a live
+server on 127.0.0.1, with the network closed (every request not to 127.0.0.1 goes to a dead proxy):
+ask, watch the streamed answer, open a citation, check the highlighted text is the citation's
+quote, send feedback and find it stored; the API docs render from packaged assets."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from assistant.api.app import create_app
 from assistant.feedback import FeedbackStore
+from tests.live import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -33,28 +31,12 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(assistant, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     settings = assistant.settings.model_copy(update={"data_dir": data_dir})
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, assistant=assistant), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    yield f"http://127.0.0.1:{port}", data_dir
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, assistant=assistant)) as url:
+        yield url, data_dir
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +46,8 @@ def browser(tmp_path_factory):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900", f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
+                 "--window-size=1280,900", f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
+                 "--proxy-server=http://127.0.0.1:9"):  # the network is closed: anything not on 127.0.0.1 fails
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)
@@ -117,3 +100,22 @@ def test_markup_in_a_question_renders_as_text(live_server, browser) -> None:
     assert "<script>" in user.get_attribute("textContent")
     assert browser.execute_script("return window.pwned === undefined")
     assert not browser.find_elements(By.CSS_SELECTOR, ".message.user b")
+
+
+def _foreign_requests(browser, base_url: str) -> list[str]:
+    """Scripts, styles and data the page requested from anywhere but the server under test."""
+    entries = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => [e.name, e.initiatorType])")
+    return [name for name, kind in entries if not name.startswith(base_url) and kind != "img"]
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_render_offline(live_server, browser, path) -> None:
+    base_url, _ = live_server
+    browser.get(base_url + path)
+    WebDriverWait(browser, 30).until(
+        lambda d: "/v1/chat/completions" in d.execute_script("return document.body.innerText"))
+    text = browser.execute_script("return document.body.innerText")
+    assert "/api/ask" in text and "policy-assistant" in text
+    assert _foreign_requests(browser, base_url) == []
+    assert not browser.find_elements(By.CSS_SELECTOR, "script:not([src])")  # no inline script
