@@ -93,6 +93,15 @@ class Gazetteer:
                 found.setdefault(self._by_pinyin[word].code, self._by_pinyin[word])
         return list(found.values())
 
+    def place_at(self, text: str, position: int) -> tuple[Place, int] | None:
+        """The place whose name starts at ``position`` (the longest name wins) and the name's length."""
+        if position >= len(text):
+            return None
+        for name, place in self._by_first_char.get(text[position], ()):
+            if text.startswith(name, position):
+                return place, len(name)
+        return None
+
     def by_code(self, code: str) -> Place | None:
         return self.places.get(code)
 

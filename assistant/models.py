@@ -85,6 +85,16 @@ class DocumentMetadata:
 
 
 @dataclass(frozen=True)
+class RegionSpan:
+    """A sentence of a clause that confines itself to a region (成渝地区双城经济圈, 深圳, 中国(广西)自由贸易试验区)."""
+
+    name: str  # the region as the text names it
+    codes: tuple[str, ...]  # division codes (provinces, cities or districts) the region covers
+    start: int  # offsets of the sentence within the chunk text
+    end: int
+
+
+@dataclass(frozen=True)
 class Chunk:
     """The unit of retrieval: one clause (or piece of a long clause, or table row)."""
 
@@ -100,6 +110,7 @@ class Chunk:
     row: dict[str, str] | None = None
     needs: tuple[str, ...] = ()  # needs the clause serves (融资/质押, 保险 …), tagged at indexing
     traits: tuple[str, ...] = ()  # enterprise traits it names (专精特新, 高校/科研院所 …)
+    regions: tuple[RegionSpan, ...] = ()  # sentences confined to a region, tagged at indexing
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,7 +119,9 @@ class Chunk:
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
         resp = data.get("responsibility")
         return cls(**{**data, "responsibility": Responsibility(**resp) if resp else None,
-                      "needs": tuple(data.get("needs", ())), "traits": tuple(data.get("traits", ()))})
+                      "needs": tuple(data.get("needs", ())), "traits": tuple(data.get("traits", ())),
+                      "regions": tuple(RegionSpan(r["name"], tuple(r["codes"]), r["start"], r["end"])
+                                       for r in data.get("regions", ()))})
 
 
 @dataclass

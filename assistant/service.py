@@ -147,7 +147,8 @@ class PolicyAssistant:
             retriever=retriever,
             reader=Reader(index, retriever),
             composer=AnswerComposer(index, self.settings.today),
-            matcher=ProfileMatcher(index, self.encoder, self.settings.today),
+            matcher=ProfileMatcher(index, self.encoder, self.settings.today, self.settings.match_other_audiences,
+                                   self.settings.match_level_prior),
         )
 
     @property

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Citations returned per answer.")
     max_question_chars: int = Field(2000, ge=1)
     today: date = Field(default_factory=date.today, description="The date policy validity is judged by.")
+    match_other_audiences: Literal["mark", "drop"] = Field(
+        "mark", description="Measures addressed to another kind of organisation (服务机构, 高校, 国有企业, 律所) for an "
+                            "enterprise profile: 'mark' shows them labelled and ranked lower, 'drop' leaves them out.")
+    match_level_prior: float = Field(
+        0.0, ge=0.0, le=2.0, description="Score added per level below national (city > province > national) when "
+                                         "ranking matched measures; relevance comes first.")
     admin_token: str | None = Field(
         None, description="Operator token for POST/DELETE /api/documents; unset = those endpoints are disabled."
     )

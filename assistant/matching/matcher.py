@@ -1,10 +1,12 @@
-"""The matcher: an enterprise profile in, the measures that apply out, grouped by level, cited.
+"""The matcher: an enterprise profile in, the measures that apply out, ranked once across levels, cited.
 
-Applicability: the document's jurisdiction covers the enterprise's location (its city, its
-province, or national).  Ranking: documents in force first, then ended plans, superseded plans
-last; within that, how well the measure serves the needs (tagged wording, then embedding
-similarity to the need's description) and the traits (named traits lift, measures aimed only at
-another kind of body — universities, IP agencies, state-owned firms — drop).
+Applicability: the document's jurisdiction covers the enterprise's location (its city, its province, or
+national), and a sentence confined to a region (tagged at indexing) is read only by enterprises inside
+that region.  Ranking: documents in force first, then ended plans, replaced plans last; within that one
+score — how well the measure serves each need as the user typed it (taxonomy tags and wording,
+embedding similarity to the need's description, the typed text as a query) and the enterprise's traits
+(a measure written for the trait ranks above a generic one), with the level as a light prior.  Measures
+addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
 """
 
 from __future__ import annotations
@@ -16,60 +18,105 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
-from assistant.reading.sentences import best_sentences, body_text, shorten
 from assistant.geo import Place, gazetteer
 from assistant.ingest.structure import PREAMBLE
-from assistant.text.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
-from assistant.matching.tagging import need_vectors
-from assistant.matching.validity import IN_FORCE, Validity, validities
+from assistant.ingest.tagging import need_vectors
+from assistant.matching.audience import AUDIENCE_LABEL, addressed_to
+from assistant.matching.interpret import NEED, TRAIT, NonsenseInputError, ProfileInterpreter, Understood
+from assistant.matching.validity import ENDED, ENDED_LABEL, IN_FORCE, SUPERSEDED, Validity, successors, validity
 from assistant.models import Chunk, Citation
+from assistant.reading.sentences import GENERIC, best_sentences, body_text, shorten
 from assistant.store.index import PolicyIndex, StoredDocument
+from assistant.text.regions import reaches
+from assistant.text.taxonomy import NEEDS, TRAITS
+from assistant.text.tokens import bigrams
 
 LEVEL_ORDER = {"national": 0, "province": 1, "city": 2, "district": 3}
 LEVEL_LABEL = {"national": "国家", "province": "省级", "city": "市级", "district": "区县级"}
+NO_SUCCESSOR = "暂未收录后续文件"
 _NOT_MEASURES = re.compile(r"指导思想|基本原则|总体要求|总体思路|发展成就|发展形势|形势背景|规划背景|主要目标|"
                            r"保障措施|组织保障|实施保障|组织领导|加强组织|组织实施|监测评估|考核|督导|党的领导|"
                            r"狠抓工作落实")
+_STATUS_RANK = {IN_FORCE: 0, ENDED: 1, SUPERSEDED: 2}
+_MAX_INPUT_CHARS = 60
+# Weights of the score; see README "What applies to my company" for how they were measured.
+TRAIT_WEIGHT = 1.5  # a measure written for the enterprise's trait
+AUDIENCE_PENALTY = 1.5  # a measure addressed to another kind of organisation (when marked, not dropped)
+QUERY_WEIGHT = 2.0
+MENTION_WEIGHT = 2.0  # wording of the need in the clause, as mentions per character (heading counts thrice)
+MENTION_DENSITY = 50.0  # share of the typed text's words the measure uses
+FREE_TEXT_COVERAGE = 0.5  # free text is served by a measure using at least this share of its words
+SUCCESSOR_SIMILARITY = 0.9
+OTHER_TRAIT_PENALTY = 0.5  # a heading written for another kind of enterprise (海外…, 乡村振兴…) than the profile's
+# A need that is itself what a trait is about: asking for 海外布局 makes overseas measures wanted.
+TRAIT_OF_NEED = {"海外布局": "外贸/出口", "地理标志": "农业/种业", "版权": "文化/版权"}  # a successor's clause this close to the replaced one is its corresponding measure
 
 
 class ProfileError(ValueError):
-    """A profile the matcher cannot use; the message names the field and the problem."""
+    """A profile the matcher cannot use; the message (in Chinese) names the field and the problem."""
+
+
+def _clean_inputs(values: list[str], what: str) -> list[str]:
+    cleaned = []
+    for number, value in enumerate(values, start=1):
+        text = " ".join(str(value).split())
+        if not text:
+            raise ValueError(f"第{number}项为空，请填写{what}或删去该项")
+        if len(text) > _MAX_INPUT_CHARS:
+            raise ValueError(f"第{number}项有{len(text)}个字，{what}每项最多{_MAX_INPUT_CHARS}个字")
+        cleaned.append(text)
+    return list(dict.fromkeys(cleaned))
 
 
 class EnterpriseProfile(BaseModel):
-    location: str | None = Field(None, description="Province, city or district, Chinese or pinyin (武汉, Wuhan).")
+    location: str | None = Field(None, max_length=100,
+                                 description="Province, city or district, Chinese or pinyin (武汉, Wuhan).")
     industry: str | None = Field(None, max_length=100)
-    traits: list[str] = Field(default_factory=list, max_length=20)
-    needs: list[str] = Field(default_factory=list, max_length=20)
+    traits: list[str] = Field(default_factory=list, max_length=20,
+                              description="Taxonomy entries (专精特新) or any text (生物医药企业).")
+    needs: list[str] = Field(default_factory=list, max_length=20,
+                             description="Taxonomy entries (融资/质押), everyday words (贷款) or any text (商标海外注册).")
 
     @field_validator("traits")
     @classmethod
-    def known_traits(cls, values: list[str]) -> list[str]:
-        try:
-            return list(dict.fromkeys(canonical(v, TRAITS, "trait") for v in values if v.strip()))
-        except UnknownFacetError as err:
-            raise ValueError(str(err)) from None
+    def clean_traits(cls, values: list[str]) -> list[str]:
+        return _clean_inputs(values, "企业特征")
 
     @field_validator("needs")
     @classmethod
-    def known_needs(cls, values: list[str]) -> list[str]:
-        try:
-            return list(dict.fromkeys(canonical(v, NEEDS, "need") for v in values if v.strip()))
-        except UnknownFacetError as err:
-            raise ValueError(str(err)) from None
+    def clean_needs(cls, values: list[str]) -> list[str]:
+        return _clean_inputs(values, "需求")
+
+
+@dataclass(frozen=True)
+class SuccessorMeasure:
+    doc_id: str
+    title: str
+    section: str
+    heading: str
 
 
 @dataclass
 class MatchedMeasure:
     chunk: Chunk
     score: float
-    needs: list[str]
-    traits: list[str]
+    needs: list[str]  # the typed needs it serves
+    traits: list[str]  # the enterprise's traits it is written for
     offer: str
     lead: str
     level: str
     validity: Validity
     citation: Citation
+    audience: str = ""  # "面向知识产权服务机构" when addressed to another kind of organisation
+    regions: list[str] = field(default_factory=list)  # regions its shown text is confined to
+    successor_measure: SuccessorMeasure | None = None
+
+    @property
+    def status_label(self) -> str:
+        """The validity mark shown: an ended plan with no successor in the corpus says so."""
+        if self.validity.status == ENDED and not self.validity.successor:
+            return self.validity.label.replace(ENDED_LABEL, f"{ENDED_LABEL}，{NO_SUCCESSOR}", 1)
+        return self.validity.label
 
 
 @dataclass
@@ -77,10 +124,12 @@ class MatchResult:
     profile: EnterpriseProfile
     place: Place | None
     covering: list[str]  # doc_ids whose jurisdiction covers the location
-    measures: list[MatchedMeasure]
+    measures: list[MatchedMeasure]  # ranked once, across levels
     unmatched_needs: list[str] = field(default_factory=list)
+    understood: list[Understood] = field(default_factory=list)
 
     def groups(self) -> list[tuple[str, list[MatchedMeasure]]]:
+        """The ranked measures grouped by level (national, provincial, city), each group in rank order."""
         levels = sorted({m.level for m in self.measures}, key=lambda lv: LEVEL_ORDER.get(lv, 9))
         return [(level, [m for m in self.measures if m.level == level]) for level in levels]
 
@@ -99,20 +148,60 @@ def is_measure(chunk: Chunk, document: StoredDocument) -> bool:
     return not any(_NOT_MEASURES.search(h) for h in [chunk.heading, *section_headings(document, chunk.section)])
 
 
+@dataclass(frozen=True)
+class _Visible:
+    """The part of a clause an enterprise at a place may read: confined sentences of other regions left out."""
+
+    text: str
+    pieces: tuple[tuple[int, int], ...]  # (start, end) in chunk.text of the kept stretches
+    hidden: bool
+    regions: tuple[str, ...]  # regions of the confined sentences kept (the enterprise is inside them)
+
+
+def visible_part(chunk: Chunk, place: Place | None) -> _Visible:
+    kept_regions, cuts = [], []
+    for span in chunk.regions:
+        if reaches(span, place):
+            kept_regions.append(span.name)
+        else:
+            cuts.append((span.start, span.end))
+    pieces, position = [], 0
+    for start, end in sorted(cuts):
+        if start > position:
+            pieces.append((position, start))
+        position = max(position, end)
+    if position < len(chunk.text):
+        pieces.append((position, len(chunk.text)))
+    text = "".join(chunk.text[a:b] for a, b in pieces)
+    return _Visible(text, tuple(pieces), bool(cuts), tuple(dict.fromkeys(kept_regions)))
+
+
+def _coverage(query: str, text: str) -> float:
+    """Share of the query's words (character bigrams; generic policy words count little) found in the text."""
+    weights = {b: 0.15 if b in GENERIC else 1.0 for b in bigrams(query)}
+    total = sum(weights.values())
+    return sum(w for b, w in weights.items() if b in text) / total if total else 0.0
+
+
 class ProfileMatcher:
-    def __init__(self, index: PolicyIndex, encoder, today: date):
+    def __init__(self, index: PolicyIndex, encoder, today: date, other_audiences: str = "mark",
+                 level_prior: float = 0.0):
         self.index = index
         self.encoder = encoder
         self.today = today
+        self.other_audiences = other_audiences
+        self.level_prior = level_prior
+        self.interpreter = ProfileInterpreter(encoder)
         self._need_vectors: np.ndarray | None = None
         self._chunk_vectors: np.ndarray | None = None
+        self._audiences: dict[str, str | None] = {}
 
     def locate(self, location: str | None) -> Place | None:
         if not location or not location.strip():
             return None
         found = gazetteer().find(location.strip())
         if not found:
-            raise ProfileError(f"location: '{location}' is not a province, city or district of China")
+            raise ProfileError(f"location: 没有找到地点“{location}”，请填写中国的省、市或区县（如 武汉、淄博市张店区、Wuhan）")
         chosen = found[0]
         for other in found[1:]:
             if other.within(chosen):
@@ -130,56 +219,102 @@ class ProfileMatcher:
                 covering.append(doc_id)
         return covering
 
-    def _similarities(self) -> np.ndarray:
-        """(chunks, needs) cosine similarity of every clause to every need description."""
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
         if self._need_vectors is None:
             self._need_vectors = need_vectors(self.encoder)
             total = self.index.dense.index.ntotal
             self._chunk_vectors = np.vstack([self.index.dense.index.reconstruct(i) for i in range(total)])
-        return self._chunk_vectors @ self._need_vectors.T
+        return self._chunk_vectors, self._need_vectors
 
-    def _score(self, chunk: Chunk, sims: np.ndarray, profile: EnterpriseProfile) -> tuple[float, list[str], list[str]]:
-        need_keys = list(NEEDS)
-        served = [n for n in profile.needs if n in chunk.needs]
-        score = 0.0
-        for need in profile.needs:
-            pattern = NEEDS[need].pattern
-            mentions = 3 * len(pattern.findall(chunk.heading)) + len(pattern.findall(chunk.text))
-            similarity = float(sims[need_keys.index(need)])
-            score += (1.0 if need in chunk.needs else 0.0) + 0.12 * min(mentions, 6) + 5 * (similarity - 0.85)
-        if not profile.needs:
-            score += 5 * (float(sims.max()) - 0.85)
-        traits = [t for t in profile.traits if t in chunk.traits]
-        score += 0.5 * len(traits)
-        for key in chunk.traits:
-            facet = TRAITS[key]
-            aimed = facet.pattern.search(chunk.heading) or len(facet.pattern.findall(chunk.text)) >= 2
-            if facet.exclusive and key not in profile.traits and aimed:
-                score -= 1.0
-        return score, served, traits
+    def _audience(self, chunk: Chunk) -> str | None:
+        if chunk.chunk_id not in self._audiences:
+            self._audiences[chunk.chunk_id] = addressed_to(chunk)
+        return self._audiences[chunk.chunk_id]
+
+    def understand(self, profile: EnterpriseProfile) -> tuple[list[Understood], list[Understood]]:
+        try:
+            return self.interpreter.run(profile.needs, NEED), self.interpreter.run(profile.traits, TRAIT)
+        except NonsenseInputError as err:
+            raise ProfileError(str(err)) from None
+
+    def _need_score(self, need: Understood, chunk: Chunk, visible: _Visible, sims: np.ndarray,
+                    query_sim: float | None) -> tuple[float, bool]:
+        """How well a clause serves one typed need, and whether it serves it at all."""
+        text = f"{chunk.heading} {visible.text}"
+        keys = list(NEEDS)
+        best, served = 0.0, False
+        for key in need.facets:
+            pattern = NEEDS[key].pattern
+            tagged = bool(pattern.search(text)) if visible.hidden else key in chunk.needs
+            mentions = 3 * len(pattern.findall(chunk.heading)) + len(pattern.findall(visible.text))
+            density = min(1.0, MENTION_DENSITY * mentions / max(len(text), 100))
+            score = (1.0 if tagged else 0.0) + MENTION_WEIGHT * density + 5 * (float(sims[keys.index(key)]) - 0.85)
+            best, served = max(best, score), served or tagged
+        if need.query is not None:
+            coverage = _coverage(need.query, text)
+            best += QUERY_WEIGHT * coverage + 5 * ((query_sim or 0.0) - 0.85)
+            if not need.facets:
+                served = coverage >= FREE_TEXT_COVERAGE
+        return best, served
 
     def run(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         place = self.locate(profile.location)
+        needs, typed_traits = self.understand(profile)
+        traits = {key for t in typed_traits for key in t.facets}
+        traits |= {implied for key in list(traits) for implied in TRAITS[key].implies}
+        trait_queries = [t.query for t in typed_traits if not t.facets and t.query]
         covering = self.covering_documents(place)
-        every = validities(self.index, self.today)
-        states = {d: every[d] for d in covering}
-        sims = self._similarities()
+        replaced_by = successors(self.index)
+        states = {d: validity(self.index.documents[d], self.today, replaced_by, self.index) for d in covering}
+        chunk_vectors, need_vecs = self._vectors()
+        sims = chunk_vectors @ need_vecs.T
+        queries = [n.query for n in needs if n.query is not None]
+        query_sims = dict(zip(queries, (chunk_vectors @ self.encoder.encode_queries(queries).T).T)) if queries else {}
         scored: list[tuple[tuple, MatchedMeasure]] = []
         for position, chunk in enumerate(self.index.chunks):
-            if chunk.doc_id not in states or not is_measure(chunk, self.index.documents[chunk.doc_id]):
+            document = self.index.documents.get(chunk.doc_id)
+            if chunk.doc_id not in states or not is_measure(chunk, document):
                 continue
             state = states[chunk.doc_id]
             if exclude_ended and state.status != IN_FORCE:
                 continue
-            score, served, traits = self._score(chunk, sims[position], profile)
-            if profile.needs and not served:
+            visible = visible_part(chunk, place)
+            if len(visible.text.strip()) < 8:
                 continue
-            measure = self._measure(chunk, score, served, traits, state, profile)
-            scored.append(((state.rank, -len(served) - len(traits), -score), measure))
+            audience = self._audience(chunk)
+            if audience and audience not in traits and self.other_audiences == "drop":
+                continue
+            score, served = 0.0, []
+            for need in needs:
+                query_sim = float(query_sims[need.query][position]) if need.query in query_sims else None
+                need_score, serves = self._need_score(need, chunk, visible, sims[position], query_sim)
+                if serves:
+                    score += need_score
+                    served.append(need.text)
+            if needs and not served:
+                continue
+            if not needs:
+                score += 5 * (float(sims[position].max()) - 0.85)
+            written_for = [key for key in traits if key in chunk.traits and (
+                TRAITS[key].pattern.search(chunk.heading) or TRAITS[key].pattern.search(visible.text))]
+            score += TRAIT_WEIGHT * len(written_for)
+            score += sum(_coverage(query, f"{chunk.heading} {visible.text}") for query in trait_queries)
+            score -= OTHER_TRAIT_PENALTY * sum(1 for key, facet in TRAITS.items() if not facet.exclusive
+                                               and key not in traits and facet.pattern.search(chunk.heading)
+                                               and not any(key in n.facets or TRAIT_OF_NEED.get(k) == key
+                                                           for n in needs for k in n.facets))
+            marked = audience is not None and audience not in traits
+            score -= AUDIENCE_PENALTY if marked else 0.0
+            score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
+            measure = self._measure(chunk, visible, score, served, written_for, state, needs,
+                                    AUDIENCE_LABEL[audience] if marked else "")
+            scored.append(((_STATUS_RANK.get(state.status, 3), -score), measure))
         scored.sort(key=lambda item: item[0])
         measures = self._one_per_section([m for _, m in scored])[:limit]
-        unmatched = [n for n in profile.needs if not any(n in m.needs for m in measures)]
-        return MatchResult(profile, place, covering, measures, unmatched)
+        for measure in measures:
+            measure.successor_measure = self._successor_measure(measure)
+        unmatched = [n.text for n in needs if not any(n.text in m.needs for m in measures)]
+        return MatchResult(profile, place, covering, measures, unmatched, [*needs, *typed_traits])
 
     @staticmethod
     def _one_per_section(measures: list[MatchedMeasure]) -> list[MatchedMeasure]:
@@ -192,18 +327,58 @@ class ProfileMatcher:
                 kept.append(measure)
         return kept
 
-    def _measure(self, chunk: Chunk, score: float, served: list[str], traits: list[str], state: Validity,
-                 profile: EnterpriseProfile) -> MatchedMeasure:
+    def _successor_measure(self, measure: MatchedMeasure) -> SuccessorMeasure | None:
+        """In the plan that replaced this one, the clause closest to this measure, if one is close enough."""
+        successor = measure.validity.successor
+        if not successor or successor not in self.index.documents:
+            return None
+        vectors, _ = self._vectors()
+        position = {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
+        own = vectors[position[measure.chunk.chunk_id]]
+        document = self.index.documents[successor]
+        candidates = [(float(vectors[i] @ own), c) for i, c in enumerate(self.index.chunks)
+                      if c.doc_id == successor and is_measure(c, document)]
+        if not candidates:
+            return None
+        similarity, best = max(candidates, key=lambda pair: pair[0])
+        if similarity < SUCCESSOR_SIMILARITY:
+            return None
+        return SuccessorMeasure(successor, document.metadata.title, best.section, best.heading)
+
+    def _measure(self, chunk: Chunk, visible: _Visible, score: float, served: list[str], traits: list[str],
+                 state: Validity, needs: list[Understood], audience: str) -> MatchedMeasure:
         document = self.index.documents[chunk.doc_id]
-        wording = " ".join([*(NEEDS[n].description for n in served), *traits]) or chunk.heading
-        sentences = best_sentences(body_text(chunk), wording, limit=2)
-        offer = shorten("".join(s.text for s in sentences) or chunk.text, 160)
+        wanted = [n for n in needs if n.text in served]
+        wording = " ".join([*(NEEDS[k].description for n in wanted for k in n.facets),
+                            *(n.query for n in wanted if n.query), *traits]) or chunk.heading
+        start, end = chunk.start, chunk.end
+        if visible.hidden:
+            sentences = best_sentences(visible.text, wording, limit=2)
+            offer = shorten("".join(s.text for s in sentences) or visible.text, 160)
+            if sentences:  # cite the best kept sentence, not the confined ones around it
+                best = max(sentences, key=lambda s: s.score)
+                start, end = self._chunk_offsets(chunk, visible, best.start, best.start + len(best.text))
+        else:
+            sentences = best_sentences(body_text(chunk), wording, limit=2)
+            offer = shorten("".join(s.text for s in sentences) or chunk.text, 160)
         lead = ""
         if chunk.responsibility:
             units = chunk.responsibility.lead or chunk.responsibility.responsible
             lead = "、".join(units[:4])
         citation = Citation(doc_id=chunk.doc_id, title=document.metadata.title, section=chunk.section,
-                            heading=chunk.heading, quote=document.text[chunk.start:chunk.end], start=chunk.start,
-                            end=chunk.end, score=round(score, 4))
+                            heading=chunk.heading, quote=document.text[start:end], start=start, end=end,
+                            score=round(score, 4))
         return MatchedMeasure(chunk, round(score, 4), served, traits, offer, lead, document.metadata.level or "",
-                              state, citation)
+                              state, citation, audience, list(visible.regions))
+
+    @staticmethod
+    def _chunk_offsets(chunk: Chunk, visible: _Visible, start: int, end: int) -> tuple[int, int]:
+        """Document offsets of a stretch of the visible text (the clause's text is the document's slice)."""
+        position = 0
+        for a, b in visible.pieces:
+            length = b - a
+            if position <= start < position + length:
+                begin = a + (start - position)
+                return chunk.start + begin, chunk.start + min(b, begin + (end - start))
+            position += length
+        return chunk.start, chunk.end

@@ -12,12 +12,14 @@ from assistant.models import Answer
 
 def describe_who(result: MatchResult) -> str:
     place = gazetteer().full_name(result.place) if result.place else "（未注明地区）"
-    traits = "、".join(result.profile.traits)
+    names = (key for u in result.understood if u.kind == "trait" for key in (u.facets or (u.text,)))
+    traits = "、".join(dict.fromkeys(name.removesuffix("企业") for name in names))
     return f"{place}{traits}企业" if traits else f"{place}企业"
 
 
 def match_to_dict(result: MatchResult, index) -> dict[str, Any]:
     places = gazetteer()
+    ranks = {id(m): n for n, m in enumerate(result.measures, start=1)}
     groups = []
     for level, measures in result.groups():
         groups.append({
@@ -25,6 +27,7 @@ def match_to_dict(result: MatchResult, index) -> dict[str, Any]:
             "label": LEVEL_LABEL.get(level, level),
             "measures": [
                 {
+                    "rank": ranks[id(m)],
                     "doc_id": m.chunk.doc_id,
                     "title": m.citation.title,
                     "section": m.chunk.section,
@@ -35,7 +38,11 @@ def match_to_dict(result: MatchResult, index) -> dict[str, Any]:
                     "traits": m.traits,
                     "period": _period(index, m.chunk.doc_id),
                     "status": m.validity.status,
-                    "status_label": m.validity.label,
+                    "status_label": m.status_label,
+                    "successor": m.validity.successor,
+                    "successor_measure": None if m.successor_measure is None else vars(m.successor_measure),
+                    "audience": m.audience,
+                    "regions": m.regions,
                     "score": m.score,
                     "citation": m.citation.model_dump(),
                 }
@@ -51,6 +58,7 @@ def match_to_dict(result: MatchResult, index) -> dict[str, Any]:
         "covering_documents": result.covering,
         "groups": groups,
         "unmatched_needs": result.unmatched_needs,
+        "understood": [u.to_dict() for u in result.understood],
         "answer": match_text(result, index),
     }
 
@@ -66,13 +74,17 @@ def match_text(result: MatchResult, index) -> str:
     groups = [
         {"label": LEVEL_LABEL.get(level, level),
          "measures": [{"heading": m.chunk.heading, "title": m.citation.title, "section": m.chunk.section,
-                       "offer": m.offer, "lead": m.lead, "status_label": m.validity.label, "n": numbered[id(m)]}
+                       "offer": m.offer, "lead": m.lead, "status_label": m.status_label, "n": numbered[id(m)],
+                       "audience": m.audience, "regions": "、".join(m.regions),
+                       "successor": None if m.successor_measure is None else
+                       f"《{m.successor_measure.title}》{m.successor_measure.section} {m.successor_measure.heading}"}
                       for m in measures]}
         for level, measures in result.groups()
     ]
     covered = "、".join(index.documents[d].metadata.title for d in result.covering) or "无"
+    understood = [u.describe() for u in result.understood if u.how != "taxonomy"]
     return render("match.j2", who=describe_who(result), groups=groups, unmatched=result.unmatched_needs,
-                  covered=covered)
+                  covered=covered, understood=understood)
 
 
 def match_answer(question: str, result: MatchResult, index, intent: str) -> Answer:

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.chunker import passage_text
-from assistant.matching.tagging import tag_chunks
+from assistant.ingest.tagging import document_scope, tag_chunks
 from assistant.models import ParsedDocument
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import DenseIndex
@@ -55,7 +55,8 @@ class IndexBuilder:
             fresh = self.encoder.encode_passages(missing, show_progress=show_progress)
             known.update(zip(missing, fresh))
         vectors = np.vstack([known[p] for p in passages]).astype(np.float32)
-        chunks, thresholds = tag_chunks(chunks, vectors, self.encoder)
+        scopes = {d.doc_id: document_scope(d.metadata) for d in documents}
+        chunks, thresholds = tag_chunks(chunks, vectors, self.encoder, scopes)
         manifest = make_manifest(self.encoder.model_id, self.encoder.dimension, self.bm25_tokenizer, stored, chunks)
         manifest["need_thresholds"] = thresholds
         index = PolicyIndex(

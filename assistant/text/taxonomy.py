@@ -1,7 +1,7 @@
 """The traits and needs a measure can serve, with the wording that signals them.
 
 Keywords decide by rule; each need's description is also embedded and compared with the clauses
-(see tagging.py), so a measure worded differently is still found.
+(see assistant/ingest/tagging.py), so a measure worded differently is still found.
 """
 
 from __future__ import annotations
@@ -17,19 +17,21 @@ class Facet:
     pattern: re.Pattern[str]  # wording in a clause that signals it
     description: str = ""  # embedded and compared with clauses (needs only)
     exclusive: bool = False  # a measure aimed at this trait does not serve other enterprises
+    implies: tuple[str, ...] = ()  # traits this one entails (专精特新 enterprises are 中小企业)
 
 
-def _facet(key: str, aliases: str, pattern: str, description: str = "", exclusive: bool = False) -> Facet:
-    return Facet(key, tuple(aliases.split()), re.compile(pattern), description, exclusive)
+def _facet(key: str, aliases: str, pattern: str, description: str = "", exclusive: bool = False,
+           implies: str = "") -> Facet:
+    return Facet(key, tuple(aliases.split()), re.compile(pattern), description, exclusive, tuple(implies.split()))
 
 
 NEEDS: dict[str, Facet] = {f.key: f for f in [
-    _facet("融资/质押", "融资 质押 贷款 质押融资 证券化 金融 finance loan",
+    _facet("融资/质押", "融资 质押 贷款 质押融资 证券化 金融 贴息 担保 finance loan",
            r"质押|融资|贷款|证券化|投贷|信托|金融服务|知识产权金融|风险补偿|风险分担|担保|运营基金|收储基金",
            "知识产权质押融资、贷款、证券化等金融支持"),
     _facet("保险", "保险 险 insurance", r"保险|险种|[^危风]险业务|费用险|执行险|侵权险",
            "知识产权保险，专利保险、海外侵权责任险"),
-    _facet("维权/纠纷", "维权 纠纷 侵权 诉讼 官司 打官司 执法 调解 仲裁 dispute",
+    _facet("维权/纠纷", "维权 纠纷 侵权 诉讼 官司 打官司 执法 调解 仲裁 抄袭 仿冒 假冒 盗版 山寨 被诉 起诉 dispute",
            r"维权|纠纷|侵权|援助|调解|仲裁|诉讼|执法|快速维权|保护中心",
            "企业知识产权维权援助、侵权纠纷调解仲裁与执法保护"),
     _facet("海外布局", "海外 境外 国外 出海 走出去 国际 海外布局 overseas",
@@ -51,18 +53,27 @@ NEEDS: dict[str, Facet] = {f.key: f for f in [
 ]}
 
 TRAITS: dict[str, Facet] = {f.key: f for f in [
-    _facet("专精特新", "专精特新 小巨人", r"专精特新"),
-    _facet("高新技术企业", "高新技术企业 高企 高新企业", r"高新技术企业"),
-    _facet("中小微企业", "中小微企业 中小企业 小微企业 小微 中小", r"中小企业|中小微|小微企业"),
-    _facet("老字号", "老字号 传统品牌", r"老字号|传统品牌"),
-    _facet("外贸/出口", "外贸 出口 进出口 外贸企业 跨境", r"外贸|出口|进出口|走出去|境外展会|跨境"),
-    _facet("农业/种业", "农业 种业 种子 涉农 农产品", r"农业|种业|种子|植物新品种|涉农|乡村振兴|农产品|育种"),
-    _facet("文化/版权", "文化 版权 文创 创意 动漫", r"文化企业|文化产业|版权|创意|动漫"),
+    _facet("专精特新", "专精特新 小巨人", r"专精特新", "专精特新中小企业、小巨人企业的知识产权培育与服务",
+           implies="中小微企业"),
+    _facet("高新技术企业", "高新技术企业 高企 高新企业", r"高新技术企业", "高新技术企业、科技型企业的知识产权管理与专利布局"),
+    _facet("中小微企业", "中小微企业 中小企业 小微企业 小微 中小", r"中小企业|中小微|小微企业",
+           "中小微企业的知识产权托管、融资与维权援助"),
+    _facet("老字号", "老字号 传统品牌", r"老字号|传统品牌", "老字号和传统品牌的商标与知识产权保护"),
+    _facet("外贸/出口", "外贸 出口 进出口 外贸企业 跨境", r"外贸|出口|进出口|走出去|境外|跨境|海外|涉外",
+           "外贸出口企业的海外知识产权布局与涉外纠纷应对"),
+    _facet("农业/种业", "农业 种业 种子 涉农 农产品", r"农业|种业|种子|植物新品种|涉农|乡村振兴|农产品|育种",
+           "农业和种业企业的植物新品种、地理标志与涉农品牌"),
+    _facet("文化/版权", "文化 版权 文创 创意 动漫", r"文化企业|文化产业|版权|创意|动漫", "文化创意企业的版权登记、保护与交易"),
     _facet("知识产权服务机构", "知识产权服务机构 服务机构 代理机构 代理 事务所",
-           r"服务机构|代理机构|服务业|代理行业|代理师", exclusive=True),
-    _facet("高校/科研院所", "高校/科研院所 高校 大学 科研院所 科研机构 院所", r"高校|科研院所|科研机构|院所|高等学校",
+           r"服务机构|代理机构|服务业|代理行业|代理师|中介服务", "知识产权代理、咨询、运营等服务机构的培育与监管",
            exclusive=True),
-    _facet("国有企业", "国有企业 国企 央企 中央企业", r"国有企业|中央企业|国有知识产权|国资", exclusive=True),
+    _facet("高校/科研院所", "高校/科研院所 高校 大学 科研院所 科研机构 院所",
+           r"高校|科研院所|科研机构|院所|高等学校|高等院校|研究开发机构", "高校和科研院所的科技成果转化与知识产权管理",
+           exclusive=True),
+    _facet("国有企业", "国有企业 国企 央企 中央企业", r"国有企业|中央企业|国有知识产权|国资",
+           "国有企业和中央企业的知识产权管理与转化奖励", exclusive=True),
+    _facet("律师事务所", "律师事务所 律所 法律服务机构", r"律师事务所|律所|法律服务机构",
+           "律师事务所和法律服务机构的知识产权法律服务", exclusive=True),
 ]}
 
 

@@ -29,6 +29,7 @@ class MatchResponse(BaseModel):
     covering_documents: list[str]
     groups: list[dict]
     unmatched_needs: list[str]
+    understood: list[dict] = Field(description="How each typed need and trait was read: a taxonomy entry or free text.")
     answer: str
 
 
