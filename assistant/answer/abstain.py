@@ -141,7 +141,9 @@ def facet_evidence(reading: FacetReading) -> str | None:
     facet = reading.facet
     kinds = facet.quantity_kinds
     if kinds and facet.answer_type != types.ARTICLE:
-        typed = [s for s in reading.ranked if s.fit >= 1.0 and (evidence(s) >= MIN_TYPED_EVIDENCE or reading.continues(s))]
+        head = reading.terms.heaviest
+        typed = [s for s in reading.ranked if s.fit >= 1.0 and (reading.continues(s) or (
+            evidence(s) >= MIN_TYPED_EVIDENCE and (head is None or reading.terms.match(head, s.setting))))]
         if not typed:
             return f"知识库中的条款没有给出“{facet.text}”所问的具体{_TYPE_NAMES.get(facet.answer_type, '数字')}"
         return None

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from assistant.reading.candidates import Candidate
-from assistant.text.lexicon import content_words, expansions_in
+from assistant.text.lexicon import content_words, expansions_in, nouns_in
 from assistant.text.tokens import bigrams, strip_query_filler
 from assistant.understanding import facets as types
 from assistant.understanding.facets import Facet
@@ -48,6 +48,7 @@ class TermWeights:
     weights: dict[str, float]
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     runs: tuple[str, ...] = ()  # the facet's own wording, in runs of Chinese characters
+    nouns: frozenset[str] = frozenset()  # the facet's own words that are nouns
 
     def shared_run(self, text: str) -> int:
         """Length of the longest stretch of the facet's wording the text repeats verbatim
@@ -59,6 +60,12 @@ class TermWeights:
                 longest = n
                 n += 1
         return longest
+
+    @property
+    def heaviest(self) -> str | None:
+        """The rarest noun the facet uses (else its rarest word): what it is about, if anything is."""
+        pool = [w for w in self.weights if w in self.nouns] or list(self.weights)
+        return max(pool, key=self.weights.__getitem__) if pool else None
 
     @property
     def total(self) -> float:
@@ -102,7 +109,7 @@ class Vocabulary:
         weights: dict[str, float] = {}
         alternatives: dict[str, tuple[str, ...]] = {}
         expansions = expansions_in(f"{facet.text} {facet.context}")
-        for text, factor in ((facet.text, 1.0), (facet.context, 0.35)):
+        for text, factor in ((facet.topic, 1.0), (facet.context, 0.35)):
             for word in content_words(text, places):
                 alts = tuple(expansions.get(word, ()))
                 if word in weights or not (self.frequency_of(word) or any(self.frequency_of(a) for a in alts)):
@@ -117,7 +124,7 @@ class Vocabulary:
                     if word not in weights and self.frequency_of(word):
                         weights[word] = 0.8 * max(self.idf(word), 0.2)
         runs = tuple(r for r in re.findall(r"[\u4e00-\u9fff]+", strip_query_filler(facet.text)) if len(r) >= MIN_SHARED_RUN)
-        return TermWeights(weights, alternatives, runs)
+        return TermWeights(weights, alternatives, runs, frozenset(nouns_in(facet.topic)))
 
 
 def type_fit(candidate: Candidate, facet: Facet) -> float:
@@ -150,12 +157,14 @@ class ScoredCandidate:
     context: float  # share found in the clause's heading, section and title
     fit: float
     score: float
+    setting: str = ""  # the sentence's clause with its heading and document title
 
 
 def score(candidate: Candidate, facet: Facet, terms: TermWeights, title: str) -> ScoredCandidate:
     coverage = terms.coverage(candidate.text)
-    context = terms.coverage(f"{title} {candidate.chunk.heading} {candidate.chunk.text}")
+    setting = f"{title} {candidate.chunk.heading} {candidate.chunk.text}"
+    context = terms.coverage(setting)
     fit = type_fit(candidate, facet)
     verbatim = min(SHARED_RUN_CAP, SHARED_RUN_WEIGHT * max(0, terms.shared_run(candidate.text) - MIN_SHARED_RUN + 1))
     total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank) + verbatim
-    return ScoredCandidate(candidate, coverage, context, fit, total)
+    return ScoredCandidate(candidate, coverage, context, fit, total, setting)
