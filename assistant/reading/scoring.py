@@ -118,6 +118,9 @@ class Vocabulary:
                 said = word if self.frequency_of(word) else max(alts, key=self.frequency_of)
                 weights[word] = max(self.idf(said), 0.2) * factor * (0.2 if word in GENERIC_WORDS else 1.0)
                 alternatives[word] = alts
+        for year in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", facet.text):  # "到2025年…": the target year is a topic
+            if year not in weights and self.frequency_of(year):
+                weights[year] = max(self.idf(year), 0.2)
         for key, wording in expansions.items():  # English or colloquial words: their policy wording
             if key not in weights:
                 for word in wording:
