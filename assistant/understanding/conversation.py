@@ -9,12 +9,12 @@ from assistant.models import Turn
 
 MAX_HISTORY_TURNS = 20
 _FOLLOW_UP = re.compile(
-    r"^(那|那么|那个|这个|这项|这条|该项|该|它|其|还有|另外|同样|再问|and |what about|how about)|"
+    r"^(那|那么|那个|这|该|此|它|其|还有|另外|同样|再问|and |what about|how about)|"
     r"(呢|的呢|怎么样|如何)[?？。]?\s*$",
     re.IGNORECASE,
 )
 _TOPIC_WORDS = re.compile(r"[\u4e00-\u9fa5]{2,}")
-_PLAIN = re.compile(r"那|那么|这个|这项|这条|该项|该|它|其|还有|另外|同样|呢|的|吗|是|谁|什么|怎么样|如何|多少|哪些|哪个|[?？。!！,，\s]")
+_PLAIN = re.compile(r"那|那么|这[个项条块些里]?|该项|该|此|它|其|还有|另外|同样|呢|的|吗|是|谁|什么|怎么样|如何|多少|哪些|哪个|[?？。!！,，\s]")
 
 
 def is_follow_up(question: str) -> bool:
