@@ -20,9 +20,10 @@ def within_rate(request: Request) -> None:
 
 
 @router.post("/feedback", response_model=FeedbackCreated, status_code=status.HTTP_201_CREATED,
-             dependencies=[Depends(within_rate)],
              responses={**JSON_ERRORS,
                         429: {"model": ErrorBody, "description": "Too many feedback posts from this client"}})
-def add_feedback(feedback: FeedbackRequest, store: FeedbackDep) -> FeedbackCreated:
+def add_feedback(feedback: FeedbackRequest, store: FeedbackDep, request: Request) -> FeedbackCreated:
+    """Store a thumbs up/down; valid posts count toward the per-client rate limit."""
+    within_rate(request)
     citations = [c.model_dump() for c in feedback.citations]
     return FeedbackCreated(id=store.add(feedback.question, feedback.answer, feedback.rating, feedback.comment, citations))
