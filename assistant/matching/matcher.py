@@ -2,7 +2,8 @@
 
 Applicability: the document's jurisdiction covers the enterprise's location (its city, its province, or
 national), and a sentence confined to a region (tagged at indexing) is read only by enterprises inside
-that region.  Ranking: documents in force first, then ended plans, replaced plans last; within that one
+that region.  Ranking: what applies today first, by the validity model's rank (in force, amended, ended
+plans, replaced, repealed or expired last; assistant/matching/validity.py); within that one
 score — how well the measure serves each need as the user typed it (taxonomy tags and wording,
 embedding similarity to the need's description, the typed text as a query) and the enterprise's traits
 (a measure written for the trait ranks above a generic one), with the level as a light prior.  Measures
@@ -23,7 +24,7 @@ from assistant.ingest.structure import PREAMBLE
 from assistant.ingest.tagging import need_vectors
 from assistant.matching.audience import AUDIENCE_LABEL, addressed_to
 from assistant.matching.interpret import NEED, TRAIT, NonsenseInputError, ProfileInterpreter, Understood
-from assistant.matching.validity import ENDED, ENDED_LABEL, IN_FORCE, SUPERSEDED, Validity, successors, validity
+from assistant.matching.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Chunk, Citation
 from assistant.reading.sentences import GENERIC, best_sentences, body_text, shorten
 from assistant.store.index import PolicyIndex, StoredDocument
@@ -37,7 +38,6 @@ NO_SUCCESSOR = "暂未收录后续文件"
 _NOT_MEASURES = re.compile(r"指导思想|基本原则|总体要求|总体思路|发展成就|发展形势|形势背景|规划背景|主要目标|"
                            r"保障措施|组织保障|实施保障|组织领导|加强组织|组织实施|监测评估|考核|督导|党的领导|"
                            r"狠抓工作落实")
-_STATUS_RANK = {IN_FORCE: 0, ENDED: 1, SUPERSEDED: 2}
 _MAX_INPUT_CHARS = 60
 # Weights of the score; see README "What applies to my company" for how they were measured.
 TRAIT_WEIGHT = 1.5  # a measure written for the enterprise's trait
@@ -264,8 +264,8 @@ class ProfileMatcher:
         traits |= {implied for key in list(traits) for implied in TRAITS[key].implies}
         trait_queries = [t.query for t in typed_traits if not t.facets and t.query]
         covering = self.covering_documents(place)
-        replaced_by = successors(self.index)
-        states = {d: validity(self.index.documents[d], self.today, replaced_by, self.index) for d in covering}
+        every = validities(self.index, self.today)
+        states = {d: every[d] for d in covering}
         chunk_vectors, need_vecs = self._vectors()
         sims = chunk_vectors @ need_vecs.T
         queries = [n.query for n in needs if n.query is not None]
@@ -276,7 +276,7 @@ class ProfileMatcher:
             if chunk.doc_id not in states or not is_measure(chunk, document):
                 continue
             state = states[chunk.doc_id]
-            if exclude_ended and state.status != IN_FORCE:
+            if exclude_ended and not state.current:
                 continue
             visible = visible_part(chunk, place)
             if len(visible.text.strip()) < 8:
@@ -308,7 +308,7 @@ class ProfileMatcher:
             score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
             measure = self._measure(chunk, visible, score, served, written_for, state, needs,
                                     AUDIENCE_LABEL[audience] if marked else "")
-            scored.append(((_STATUS_RANK.get(state.status, 3), -score), measure))
+            scored.append(((state.rank, -score), measure))
         scored.sort(key=lambda item: item[0])
         measures = self._one_per_section([m for _, m in scored])[:limit]
         for measure in measures:
