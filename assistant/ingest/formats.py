@@ -159,6 +159,8 @@ def docx_text(raw: bytes) -> str:
     try:
         document = Document(io.BytesIO(raw))
     except Exception as err:  # noqa: BLE001 - python-docx raises many kinds for a damaged file
+        if "memory" in f"{err} {getattr(err, 'error_log', '')}".lower():  # libxml2 out of memory (ERR_NO_MEMORY)
+            raise MemoryError(str(err)) from None
         raise FormatError(f"not a readable Word document ({err.__class__.__name__})") from None
     lines: list[str] = []
     for element in document.element.body.iterchildren():
