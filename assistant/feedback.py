@@ -36,7 +36,8 @@ class FeedbackRecord:
 
 
 class FeedbackStore:
-    """Append-only feedback table; each write is its own committed transaction."""
+    """Feedback table, rows never deleted (a reason given later is added to a row's comment); each
+    write is its own committed transaction."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -61,6 +62,15 @@ class FeedbackStore:
                 (created, question, answer, rating, comment, json.dumps(citations, ensure_ascii=False)),
             )
             return int(cursor.lastrowid)
+
+    def add_comment(self, feedback_id: int, comment: str) -> bool:
+        """A reason given after rating: added to the record's comment (an earlier comment is kept,
+        the new one follows it on a new line); False if there is no such record."""
+        with self._lock, closing(self._connect()) as db, db:
+            cursor = db.execute(
+                "UPDATE feedback SET comment = CASE WHEN comment IS NULL OR comment = '' THEN ? "
+                "ELSE comment || char(10) || ? END WHERE id = ?", (comment, comment, feedback_id))
+            return cursor.rowcount == 1
 
     def all(self) -> list[FeedbackRecord]:
         with closing(self._connect()) as db:

@@ -75,6 +75,12 @@ class FeedbackCreated(BaseModel):
     id: int
 
 
+class FeedbackComment(UserInput):
+    """A reason added to a rating already sent."""
+
+    comment: str = Field(min_length=1, max_length=MAX_COMMENT_CHARS)
+
+
 class PeriodOut(BaseModel):
     start_year: int
     end_year: int

@@ -6,18 +6,24 @@ quote, send feedback and find it stored; the API docs render from packaged asset
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from assistant.api.app import create_app
 from assistant.feedback import FeedbackStore
+from assistant.models import Answer
+from assistant.short_titles import index_short_titles
 from tests.live import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 QUESTION = "武汉知识产权信用分级分类监管由哪个部门牵头？"
+LONG_QUESTION = "我们是武汉的科技企业，想用专利去银行质押贷款，有什么支持政策？"
+ENGLISH = re.compile(r"[A-Za-z]+[ ,.'][ ]?[A-Za-z]+")  # English words in a row (a pinyin example such as Wuhan is fine)
 
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     if os.environ.get("CI"):
@@ -51,6 +57,9 @@ def browser(tmp_path_factory):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)
+    downloads = tmp_path_factory.mktemp("downloads")
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
     yield driver
     driver.quit()
 
@@ -119,3 +128,138 @@ def test_api_docs_render_offline(live_server, browser, path) -> None:
     assert "/api/ask" in text and "policy-assistant" in text
     assert _foreign_requests(browser, base_url) == []
     assert not browser.find_elements(By.CSS_SELECTOR, "script:not([src])")  # no inline script
+
+
+def _ask(browser, base_url: str, question: str):
+    """Asks on a fresh chat page; returns the finished assistant message element."""
+    browser.get(base_url + "/")
+    wait = WebDriverWait(browser, 30)
+    box = wait.until(EC.element_to_be_clickable((By.ID, "question")))
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".message.assistant .message-actions")))
+    return browser.find_element(By.CSS_SELECTOR, ".message.assistant")
+
+
+def _sources_markdown(answer: Answer) -> str:
+    lines = ["来源："] + [f"- [{n}] 《{c.title}》 {c.section}：“{c.quote}”" for n, c in enumerate(answer.citations, 1)]
+    return answer.answer + "\n\n" + "\n".join(lines)
+
+
+def test_chips_show_short_names_and_the_full_title_on_focus(live_server, browser, assistant) -> None:
+    base_url, _ = live_server
+    expected = assistant.ask(LONG_QUESTION)
+    names = index_short_titles(assistant.index)
+    message = _ask(browser, base_url, LONG_QUESTION)
+    chips = message.find_elements(By.CSS_SELECTOR, "ul.citation-list > li > button.citation-chip")
+    assert len(chips) == len(expected.citations)
+    for n, (chip, c) in enumerate(zip(chips, expected.citations), start=1):
+        assert chip.text == f"[{n}] {names[c.doc_id]} {c.section}"
+        assert c.title not in chip.text and chip.get_attribute("role") is None  # a button, announced as one
+        tip = browser.find_element(By.ID, chip.get_attribute("aria-describedby"))
+        assert not tip.is_displayed()
+        browser.execute_script("arguments[0].focus()", chip)
+        assert tip.is_displayed() and tip.text.startswith(f"《{c.title}》 {c.section}")
+    chips[0].click()
+    panel = WebDriverWait(browser, 30).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#source-panel.open")))
+    assert panel.get_attribute("role") == "dialog" and panel.get_attribute("aria-modal") == "false"  # beside the chat
+
+
+def test_phone_width_keeps_the_first_line_of_the_answer_in_view(live_server, browser) -> None:
+    base_url, _ = live_server
+    browser.set_window_size(390, 844)
+    try:
+        message = _ask(browser, base_url, LONG_QUESTION)
+        assert browser.execute_script("return window.innerWidth") <= 400
+        scroll = browser.find_element(By.ID, "chat-scroll")
+        view_top, view_height = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top, arguments[0].clientHeight]", scroll)
+        answer = message.find_element(By.CSS_SELECTOR, ".answer-text")
+        assert answer.size["height"] > view_height  # longer than the screen: old behaviour scrolled past its start
+        first_line = browser.execute_script("return arguments[0].getBoundingClientRect().top", answer)
+        assert view_top <= first_line <= view_top + view_height - 40
+        assert browser.find_element(By.CSS_SELECTOR, ".message.user").is_displayed()
+        chip = message.find_element(By.CSS_SELECTOR, "button.citation-chip")
+        browser.execute_script("arguments[0].scrollIntoView()", chip)
+        chip.click()
+        panel = WebDriverWait(browser, 30).until(EC.visibility_of_element_located((By.ID, "source-panel")))
+        assert panel.get_attribute("aria-modal") == "true"  # covers the screen on a phone
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_documents_table_is_readable_at_phone_width(live_server, browser) -> None:
+    base_url, _ = live_server
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(base_url + "/documents")
+        cell = WebDriverWait(browser, 30).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".doc-title-cell")))
+        card = browser.find_element(By.CSS_SELECTOR, ".doc-table tr")
+        assert cell.size["width"] >= 0.8 * card.size["width"]  # the title spans the card, not a 5-character column
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_copy_and_export_carry_the_sources_as_markdown(live_server, browser, assistant) -> None:
+    base_url, _ = live_server
+    expected = assistant.ask(QUESTION)
+    message = _ask(browser, base_url, QUESTION)
+    browser.execute_script(
+        "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: {writeText: (t) => {"
+        " window.__copied = t; return Promise.resolve(); }}});")
+    message.find_element(By.CSS_SELECTOR, "button.copy-answer").click()
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.__copied !== undefined"))
+    assert browser.execute_script("return window.__copied") == _sources_markdown(expected)
+
+    before = set(browser.downloads.glob("*.md"))
+    browser.find_element(By.ID, "export-conversation").click()
+    deadline = time.monotonic() + 20
+    while not (set(browser.downloads.glob("*.md")) - before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (exported,) = set(browser.downloads.glob("*.md")) - before
+    text = exported.read_text(encoding="utf-8")
+    assert text.startswith("# 政策问答记录")
+    assert f"## 问：{QUESTION}\n\n{_sources_markdown(expected)}" in text
+
+
+def test_a_reason_can_be_added_after_rating(live_server, browser) -> None:
+    base_url, data_dir = live_server
+    message = _ask(browser, base_url, "广西地理标志总量2025年目标是多少")
+    message.find_element(By.CSS_SELECTOR, "button.feedback-down").click()
+    WebDriverWait(browser, 10).until(lambda d: "feedback-sent" in message.get_attribute("class"))
+    box = message.find_element(By.CSS_SELECTOR, ".feedback-comment")
+    assert box.is_enabled()
+    box.send_keys("没有说明2020年的基数")
+    message.find_element(By.CSS_SELECTOR, "button.feedback-send-comment").click()
+    status = message.find_element(By.CSS_SELECTOR, ".action-status")
+    WebDriverWait(browser, 10).until(lambda d: status.text == "已收到补充的意见")
+    stored = [r for r in FeedbackStore(data_dir / "feedback.sqlite3").all() if r.question.startswith("广西地理标志")]
+    assert [(r.rating, r.comment) for r in stored] == [("down", "没有说明2020年的基数")]
+
+
+def test_errors_reach_the_user_in_chinese(live_server, browser) -> None:
+    base_url, _ = live_server
+    browser.get(base_url + "/match")
+    wait = WebDriverWait(browser, 30)
+    wait.until(EC.element_to_be_clickable((By.ID, "location"))).send_keys("火星")
+    browser.find_element(By.ID, "match-submit").click()
+    error = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".match-error")))
+    assert "火星" in error.text and not ENGLISH.search(error.text), error.text
+    results = browser.find_element(By.ID, "match-results")
+    assert results.get_attribute("aria-live") is None  # results are not re-read in full on every search
+
+    message = _ask(browser, base_url, QUESTION)
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/documents/*", "*/api/feedback*"]})
+    try:
+        message.find_element(By.CSS_SELECTOR, "button.citation-chip").click()
+        status = wait.until(EC.visibility_of_element_located((By.ID, "source-status")))
+        wait.until(lambda d: "失败" in status.text)
+        assert "无法连接到服务器" in status.text and not ENGLISH.search(status.text), status.text
+        browser.find_element(By.ID, "close-panel").click()
+        message.find_element(By.CSS_SELECTOR, "button.feedback-up").click()
+        action = message.find_element(By.CSS_SELECTOR, ".action-status")
+        wait.until(lambda d: "失败" in action.text)
+        assert "无法连接到服务器" in action.text and not ENGLISH.search(action.text), action.text
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})

@@ -22,8 +22,20 @@
     question: document.getElementById("question"),
     send: document.getElementById("send"),
     newConversation: document.getElementById("new-conversation"),
+    exportConversation: document.getElementById("export-conversation"),
     jurisdiction: document.getElementById("jurisdiction"),
   };
+
+  /** doc_id -> short name (武汉工作方案), rendered by the server as a JSON data block. */
+  const shortTitles = (() => {
+    const node = document.getElementById("doc-short-titles");
+    try {
+      const data = node ? JSON.parse(node.textContent || "{}") : {};
+      return data && typeof data === "object" ? data : {};
+    } catch (_) {
+      return {};
+    }
+  })();
 
   if (!els.messages || !els.question || !els.send) return;
 
@@ -34,6 +46,7 @@
     busy: false,
     controller: null, // AbortController of the running request
     generation: 0, // bumped by "新对话" so late events of an old stream are ignored
+    tips: 0, // tooltip ids
   };
 
   /* ------------------------------------------------------------------ */
@@ -57,6 +70,22 @@
     const s = els.scroll;
     if (!s) return;
     if (force || isNearBottom()) s.scrollTop = s.scrollHeight;
+  }
+
+  /** Where the answer should stop scrolling: its question (when short) or its own first line at the top. */
+  function answerAnchor(view) {
+    const s = els.scroll;
+    const asked = view.msg.previousElementSibling;
+    const target = asked && asked.classList.contains("user") && asked.offsetHeight < s.clientHeight * 0.4 ? asked : view.msg;
+    return target.getBoundingClientRect().top - s.getBoundingClientRect().top + s.scrollTop - 8;
+  }
+
+  /** Follows a growing answer downwards, but never so far that its first line leaves the view (phones). */
+  function followAnswer(view) {
+    const s = els.scroll;
+    if (!s) return;
+    const bottom = s.scrollHeight - s.clientHeight;
+    s.scrollTop = Math.max(0, Math.min(bottom, answerAnchor(view)));
   }
 
   function setBusy(busy) {
@@ -133,13 +162,23 @@
     view.answer += piece;
     if (view.rendered) renderAnswerText(view);
     else view.textNode.appendData(piece);
-    if (follow) scrollToBottom(true);
+    if (follow) followAnswer(view);
   }
 
+  function shortTitle(c) {
+    return (c && (shortTitles[c.doc_id] || c.title || c.doc_id)) || "";
+  }
+
+  /** "[1] 武汉工作方案 二、 (四) 4." — the chip's visible text. */
   function citationLabel(c, i) {
+    const section = c && c.section ? ` ${c.section}` : "";
+    return `[${i + 1}] ${shortTitle(c)}${section}`;
+  }
+
+  /** "《full title》 section heading" — on hover or focus, and for assistive technology. */
+  function citationFullLabel(c) {
     const title = c && c.title ? `《${c.title}》` : "";
-    const section = c && c.section ? c.section : "";
-    return `[${i + 1}] ${title}${section}`;
+    return [title, c && c.section, c && c.heading].filter(Boolean).join(" ");
   }
 
   /** Renders the answer text with [n] markers turned into clickable spans. */
@@ -159,8 +198,8 @@
       ref.setAttribute("role", "button");
       ref.tabIndex = 0;
       ref.dataset.index = String(n - 1);
-      ref.setAttribute("aria-label", `查看引用 ${n}：${citationLabel(cites[n - 1], n - 1)}`);
-      ref.title = citationLabel(cites[n - 1], n - 1);
+      ref.setAttribute("aria-label", `查看引用 ${n}：${citationFullLabel(cites[n - 1])}`);
+      ref.title = citationFullLabel(cites[n - 1]);
       view.text.appendChild(ref);
       last = m.index + m[0].length;
     }
@@ -184,17 +223,19 @@
     if (cites.length) {
       const heading = el("div", "citations-title", view.abstained ? "相近条款（仅供参考）" : "引用依据");
       box.appendChild(heading);
-      const list = el("div", "citation-list");
-      list.setAttribute("role", "list");
+      const list = el("ul", "citation-list");
+      list.setAttribute("aria-label", heading.textContent);
       cites.forEach((c, i) => {
+        const item = el("li", "citation-item");
         const chip = el("button", "citation-chip", citationLabel(c, i));
         chip.type = "button";
         chip.dataset.index = String(i);
-        chip.setAttribute("role", "listitem");
-        const heading2 = c && c.heading ? ` ${c.heading}` : "";
-        chip.title = `${citationLabel(c, i)}${heading2}`;
-        chip.setAttribute("aria-label", `查看原文：${citationLabel(c, i)}${heading2}`);
-        list.appendChild(chip);
+        const tip = el("span", "chip-tip", citationFullLabel(c));
+        tip.id = `chip-tip-${++state.tips}`;
+        tip.setAttribute("role", "tooltip");
+        chip.setAttribute("aria-describedby", tip.id);
+        item.append(chip, tip);
+        list.appendChild(item);
       });
       box.appendChild(list);
     }
@@ -214,7 +255,8 @@
     const bar = el("div", "message-actions");
     const copy = el("button", "btn btn-small copy-answer", "复制");
     copy.type = "button";
-    copy.setAttribute("aria-label", "复制回答");
+    copy.title = "复制回答及出处（Markdown）";
+    copy.setAttribute("aria-label", "复制回答及出处（Markdown 格式）");
     const up = el("button", "btn btn-small feedback-up", "有帮助");
     up.type = "button";
     up.setAttribute("aria-label", "回答有帮助");
@@ -225,11 +267,14 @@
     comment.type = "text";
     comment.maxLength = 500;
     comment.placeholder = "意见或建议（可选）";
-    comment.setAttribute("aria-label", "反馈意见（可选，随评价一并提交）");
+    comment.setAttribute("aria-label", "反馈意见（可选，随评价一并提交，评价后也可补充）");
+    const sendComment = el("button", "btn btn-small feedback-send-comment", "提交意见");
+    sendComment.type = "button";
+    sendComment.hidden = true;
     const status = el("span", "action-status");
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
-    bar.append(copy, up, down, comment, status);
+    bar.append(copy, up, down, comment, sendComment, status);
     view.msg.appendChild(bar);
   }
 
@@ -246,11 +291,13 @@
     finishStreaming(view);
     renderAnswerText(view);
     renderCitations(view);
-    view.msg._turn = { question: view.question, answer: view.answer, citations: view.citations };
+    view.msg._turn = { question: view.question, answer: view.answer, citations: view.citations,
+                       abstained: view.abstained };
     renderActions(view);
     state.history.push({ question: view.question, answer: view.answer });
     if (state.history.length > MAX_HISTORY) state.history.splice(0, state.history.length - MAX_HISTORY);
-    if (follow) scrollToBottom(true);
+    if (follow) followAnswer(view);
+    updateExport();
   }
 
   function failAnswer(view, message) {
@@ -380,12 +427,12 @@
         const follow = isNearBottom();
         renderAnswerText(view);
         renderCitations(view);
-        if (follow) scrollToBottom(true);
+        if (follow) followAnswer(view);
       } else if (event === "done") {
         finalizeAnswer(view, payload && payload.answer);
         release();
       } else if (event === "error") {
-        failAnswer(view, payload && payload.error ? String(payload.error) : "");
+        failAnswer(view, PA.localizeError(payload && payload.error ? String(payload.error) : "", 500));
         release();
       }
     };
@@ -459,6 +506,7 @@
     }
     state.history = [];
     els.messages.textContent = "";
+    updateExport();
     setBusy(false);
     panel.close(false);
     showExamples(true);
@@ -477,13 +525,65 @@
     if (status) status.textContent = text;
   }
 
+  /* ------------------------------------------------------------------ */
+  /* Markdown: one answer with its sources, or the whole conversation    */
+  /* ------------------------------------------------------------------ */
+
+  function sourcesMarkdown(turn) {
+    const cites = Array.isArray(turn.citations) ? turn.citations : [];
+    if (!cites.length) return "";
+    const lines = [turn.abstained ? "相近条款（仅供参考）：" : "来源："];
+    cites.forEach((c, i) => {
+      const section = c.section ? ` ${c.section}` : "";
+      lines.push(`- [${i + 1}] 《${c.title || c.doc_id}》${section}：“${c.quote || ""}”`);
+    });
+    return lines.join("\n");
+  }
+
+  /** The answer keeps its [n] markers and ends with the sources they point at. */
+  function answerMarkdown(turn) {
+    const sources = sourcesMarkdown(turn);
+    return sources ? `${turn.answer}\n\n${sources}` : turn.answer;
+  }
+
+  function finishedTurns() {
+    return Array.from(els.messages.querySelectorAll(".message.assistant"))
+      .map((m) => m._turn)
+      .filter(Boolean);
+  }
+
+  function conversationMarkdown() {
+    const now = new Date();
+    const stamp = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+    const parts = [`# 政策问答记录（${stamp}）`];
+    for (const turn of finishedTurns()) parts.push(`## 问：${turn.question}`, answerMarkdown(turn));
+    return `${parts.join("\n\n")}\n`;
+  }
+
+  function updateExport() {
+    if (els.exportConversation) els.exportConversation.disabled = finishedTurns().length === 0;
+  }
+
+  function exportConversation() {
+    if (!finishedTurns().length) return;
+    const blob = new Blob([conversationMarkdown()], { type: "text/markdown;charset=utf-8" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `政策问答记录-${new Date().toISOString().slice(0, 10)}.md`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
   async function copyAnswer(msg, button) {
     const turn = msg._turn;
     if (!turn) return;
+    const text = answerMarkdown(turn);
     let ok = false;
     try {
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        await navigator.clipboard.writeText(turn.answer);
+        await navigator.clipboard.writeText(text);
         ok = true;
       }
     } catch (_) {
@@ -492,7 +592,7 @@
     if (!ok) {
       try {
         const ta = document.createElement("textarea");
-        ta.value = turn.answer;
+        ta.value = text;
         ta.setAttribute("readonly", "");
         ta.style.position = "fixed";
         ta.style.opacity = "0";
@@ -510,6 +610,8 @@
       setTimeout(() => {
         button.textContent = "复制";
       }, 1500);
+    } else {
+      flashStatus(msg, "复制失败，请手动选择文字复制");
     }
   }
 
@@ -536,20 +638,55 @@
         }),
       });
       if (!response.ok) throw new Error(await readError(response));
+      const created = await response.json().catch(() => null);
+      msg._feedbackId = created && Number.isInteger(created.id) ? created.id : null;
       msg.classList.add("feedback-sent");
       const chosen = msg.querySelector(rating === "up" ? ".feedback-up" : ".feedback-down");
       if (chosen) {
         chosen.classList.add("chosen");
         chosen.setAttribute("aria-pressed", "true");
       }
-      if (input) input.disabled = true;
-      flashStatus(msg, "已收到反馈");
+      if (input && msg._feedbackId !== null) {
+        // The box stays open: a reason can still be added after rating.
+        input.value = "";
+        input.placeholder = comment ? "还可以继续补充意见" : "补充原因（可选）";
+        const send = msg.querySelector(".feedback-send-comment");
+        if (send) send.hidden = false;
+      } else if (input) {
+        input.disabled = true;
+      }
+      flashStatus(msg, comment ? "已收到评价和意见" : "已收到评价，可在输入框补充原因");
     } catch (err) {
       buttons.forEach((b) => {
         b.disabled = false;
       });
-      const why = err && err.message && !/fetch/i.test(err.message) ? err.message : "网络错误";
-      flashStatus(msg, `反馈提交失败：${why}`);
+      flashStatus(msg, `反馈提交失败：${PA.describeError(err)}`);
+    } finally {
+      msg._sending = false;
+    }
+  }
+
+  /** A reason added after rating (POST /api/feedback/{id}/comment). */
+  async function sendComment(msg) {
+    const input = msg.querySelector(".feedback-comment");
+    const comment = input ? input.value.trim() : "";
+    if (!comment || msg._feedbackId === null || msg._feedbackId === undefined || msg._sending) {
+      if (!comment) flashStatus(msg, "请先在输入框填写意见");
+      return;
+    }
+    msg._sending = true;
+    try {
+      const response = await fetch(`/api/feedback/${msg._feedbackId}/comment`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ comment }),
+      });
+      if (!response.ok) throw new Error(await readError(response));
+      input.value = "";
+      input.placeholder = "还可以继续补充意见";
+      flashStatus(msg, "已收到补充的意见");
+    } catch (err) {
+      flashStatus(msg, `意见提交失败：${PA.describeError(err)}`);
     } finally {
       msg._sending = false;
     }
@@ -585,6 +722,7 @@
   els.question.addEventListener("input", autosize);
 
   els.newConversation.addEventListener("click", newConversation);
+  if (els.exportConversation) els.exportConversation.addEventListener("click", exportConversation);
 
   if (els.examples) {
     els.examples.addEventListener("click", (e) => {
@@ -615,6 +753,7 @@
     }
     if (target.closest(".feedback-up")) sendFeedback(msg, "up");
     else if (target.closest(".feedback-down")) sendFeedback(msg, "down");
+    else if (target.closest(".feedback-send-comment")) sendComment(msg);
   });
 
   els.messages.addEventListener("keydown", (e) => {
@@ -623,12 +762,15 @@
     if (target.classList.contains("citation-ref") && (e.key === "Enter" || e.key === " ")) {
       e.preventDefault();
       panel.open(citationFor(target), target);
-    } else if (target.classList.contains("feedback-comment") && e.key === "Enter") {
-      e.preventDefault(); // do not submit anything by accident
+    } else if (target.classList.contains("feedback-comment") && e.key === "Enter" && !e.isComposing) {
+      e.preventDefault(); // before rating: nothing is sent by accident; after rating: Enter adds the reason
+      const msg = target.closest(".message.assistant");
+      if (msg && msg.classList.contains("feedback-sent")) sendComment(msg);
     }
   });
 
   setBusy(false);
   showExamples(true);
   autosize();
+  updateExport();
 })();

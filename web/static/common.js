@@ -92,6 +92,8 @@
       if (hasSpan && at === span.start) {
         mark = document.createElement("mark");
         mark.id = "highlight";
+        // A table row (cells one per line) is highlighted as one block, not one strip per line.
+        if (str.slice(span.start, span.end).includes("\n")) mark.className = "highlight-block";
         mark.tabIndex = -1;
         container.appendChild(mark);
         parent = mark;
@@ -148,16 +150,87 @@
     }
   }
 
-  /** Human-readable error text from a non-2xx JSON body. */
+  /* ---- every error a user sees is Chinese ----------------------------------------------- */
+
+  const CJK = /[\u3400-\u9fff]/;
+  const FIELD_NAMES = {
+    question: "问题",
+    history: "对话历史",
+    top_k: "引用条数",
+    filters: "筛选条件",
+    location: "地区",
+    traits: "企业类型",
+    needs: "需求",
+    comment: "意见",
+    rating: "评价",
+    doc_id: "文件",
+  };
+  // English messages the server may still send, in Chinese.
+  const KNOWN_MESSAGES = [
+    [/the question is empty/i, () => "问题不能为空，请输入问题"],
+    [/the question has (\d+) characters; the limit is (\d+)/i, (m) => `问题有 ${m[1]} 个字，超过了 ${m[2]} 字的上限，请精简后再问`],
+    [/(\d+) characters; the limit is (\d+)/i, (m) => `内容有 ${m[1]} 个字，超过了 ${m[2]} 字的上限`],
+    [/malformed JSON/i, () => "请求格式有误，请刷新页面后重试"],
+    [/'(.+)' is not a province, city or district/i, (m) => `没有找到地点“${m[1]}”，请填写中国的省、市或区县（如 武汉、淄博）`],
+    [/unknown (trait|need) '(.+?)'/i, (m) => `无法识别的${m[1] === "trait" ? "企业类型" : "需求"}“${m[2]}”`],
+    [/no document '(.+?)'/i, (m) => `没有找到文件“${m[1]}”，它可能已被移出文件库`],
+    [/failed to fetch|networkerror|network request failed|load failed/i, () => NETWORK_ERROR],
+  ];
+  const NETWORK_ERROR = "无法连接到服务器，请检查网络后重试";
+  const STATUS_MESSAGES = {
+    400: "请求内容有误，请修改后重试",
+    401: "没有权限，请先登录或提供正确的口令",
+    403: "没有权限进行此操作",
+    404: "没有找到所请求的内容",
+    413: "提交的内容过大，请精简后重试",
+    422: "填写的内容有误，请检查后重试",
+    429: "请求过于频繁，请稍后再试",
+  };
+
+  function statusMessage(status) {
+    if (STATUS_MESSAGES[status]) return STATUS_MESSAGES[status];
+    if (status >= 500) return "服务器出错了，请稍后再试";
+    return status ? `请求失败（错误代码 ${status}），请稍后重试` : "请求失败，请稍后重试";
+  }
+
+  /**
+   * A message fit to show: Chinese as it is (an English field name before it is translated),
+   * a known English message in Chinese, anything else replaced by a Chinese text for the status.
+   */
+  function localizeError(message, status) {
+    let text = String(message || "").trim();
+    const field = /^([a-z_]+)(?:\.\d+)*(?:\.[a-z_]+)*\s*:\s*/i.exec(text);
+    let label = "";
+    if (field && FIELD_NAMES[field[1]]) {
+      label = FIELD_NAMES[field[1]];
+      text = text.slice(field[0].length);
+    }
+    if (!CJK.test(text.replace(/'[^']*'|"[^"]*"|“[^”]*”/g, ""))) { // quoted user input does not count
+      const known = KNOWN_MESSAGES.find(([re]) => re.test(text));
+      text = known ? known[1](known[0].exec(text)) : "";
+    }
+    if (!text) return label ? `${label}：${statusMessage(status || 422)}` : statusMessage(status);
+    return label && !text.startsWith(label) ? `${label}：${text}` : text;
+  }
+
+  /** Chinese text for an exception from fetch or from our own code (never the browser's English). */
+  function describeError(err) {
+    if (err && err.name === "TypeError") return NETWORK_ERROR; // fetch() failing: offline, server gone
+    return localizeError(err && err.message, 0);
+  }
+
+  /** Human-readable (Chinese) error text from a non-2xx JSON body. */
   function errorMessage(body, status) {
+    let raw = "";
     if (body && typeof body === "object") {
-      if (typeof body.error === "string" && body.error) return body.error;
-      if (typeof body.detail === "string" && body.detail) return body.detail;
-      if (Array.isArray(body.detail) && body.detail.length) {
-        return body.detail.map((d) => (d && d.msg) || String(d)).join("；");
+      if (typeof body.error === "string" && body.error) raw = body.error;
+      else if (body.error && typeof body.error.message === "string") raw = body.error.message;
+      else if (typeof body.detail === "string" && body.detail) raw = body.detail;
+      else if (Array.isArray(body.detail) && body.detail.length) {
+        raw = body.detail.map((d) => (d && d.msg) || String(d)).join("；");
       }
     }
-    return status ? `请求失败（HTTP ${status}）` : "请求失败";
+    return localizeError(raw, status);
   }
 
   /** Error text of a failed fetch Response (its JSON body when there is one). */
@@ -184,6 +257,8 @@
     metaEntries,
     renderMeta,
     errorMessage,
+    localizeError,
+    describeError,
     readError,
     documentUrl,
     toInt,

@@ -18,6 +18,7 @@
     excludeEnded: document.getElementById("exclude-ended"),
     submit: document.getElementById("match-submit"),
     results: document.getElementById("match-results"),
+    status: document.getElementById("match-status"), // announces the one-line summary, not the whole list
   };
 
   if (!PA || !els.form || !els.results || !els.submit) return;
@@ -153,6 +154,7 @@
 
     const summary = el("p", "match-summary", summaryText(data, body, total));
     box.appendChild(summary);
+    if (els.status) els.status.textContent = summary.textContent;
 
     const unmatched = list(data && data.unmatched_needs);
     if (unmatched.length) {

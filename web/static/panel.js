@@ -72,6 +72,8 @@
     }
 
     function show() {
+      // Over the page on a phone it is a modal dialog; beside the chat on a wide screen it is not.
+      els.panel.setAttribute("aria-modal", isOverlay() ? "true" : "false");
       els.panel.classList.add("open");
       if (layout) layout.classList.add("panel-open");
       document.body.classList.add("panel-is-open");
@@ -127,7 +129,7 @@
         doc = await fetchDocument(citation.doc_id);
       } catch (err) {
         if (request !== state.request) return;
-        els.status.textContent = `原文加载失败：${(err && err.message) || "未知错误"}`;
+        els.status.textContent = `原文加载失败：${PA.describeError(err)}`;
         if (citation.quote) {
           const quote = String(citation.quote);
           PA.renderText(els.text, quote, { start: 0, end: quote.length });

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from assistant.api.deps import FeedbackDep
-from assistant.api.schemas import JSON_ERRORS, ErrorBody, FeedbackCreated, FeedbackRequest
+from assistant.api.schemas import JSON_ERRORS, ErrorBody, FeedbackComment, FeedbackCreated, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["feedback"])
 
@@ -27,3 +27,14 @@ def add_feedback(feedback: FeedbackRequest, store: FeedbackDep, request: Request
     within_rate(request)
     citations = [c.model_dump() for c in feedback.citations]
     return FeedbackCreated(id=store.add(feedback.question, feedback.answer, feedback.rating, feedback.comment, citations))
+
+
+@router.post("/feedback/{feedback_id}/comment", response_model=FeedbackCreated,
+             responses={**JSON_ERRORS, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}})
+def add_feedback_comment(feedback_id: int, body: FeedbackComment, store: FeedbackDep,
+                         request: Request) -> FeedbackCreated:
+    """A reason added after rating (the page's comment box stays open once 有帮助/没帮助 is sent)."""
+    within_rate(request)
+    if not store.add_comment(feedback_id, body.comment.strip()):
+        raise HTTPException(status_code=404, detail=f"没有编号为 {feedback_id} 的反馈")
+    return FeedbackCreated(id=feedback_id)

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from assistant.api.deps import AssistantDep
 from assistant.text.taxonomy import NEEDS, TRAITS
+from assistant.short_titles import index_short_titles
 from assistant.service import describe_document, describe_documents
 
 router = APIRouter(include_in_schema=False)
@@ -32,8 +33,9 @@ def jurisdiction_options(assistant) -> list[dict[str, str]]:
 
 @router.get("/", response_class=HTMLResponse)
 def chat_page(request: Request, assistant: AssistantDep) -> HTMLResponse:
-    return templates.TemplateResponse(request, "chat.html", {"examples": EXAMPLES,
-                                                             "jurisdictions": jurisdiction_options(assistant)})
+    return templates.TemplateResponse(request, "chat.html", {
+        "examples": EXAMPLES, "jurisdictions": jurisdiction_options(assistant),
+        "short_titles": index_short_titles(assistant.current().index)})
 
 
 @router.get("/match", response_class=HTMLResponse)
