@@ -1,5 +1,7 @@
 """Retrieval against the dev gold questions, on a real index of the bundled corpus."""
 
+import re
+
 from assistant.evaluation import GoldItem, GoldSpan, evaluate
 from assistant.understanding.question import analyse_question
 from assistant.text.lexicon import expand
@@ -28,8 +30,10 @@ def test_dev_hit_at_5_floor_on_answerable_categories(assistant) -> None:
 def test_citations_are_faithful_and_ordered(assistant) -> None:
     answer = assistant.ask("武汉知识产权质押融资有什么支持?", top_k=5)
     assert len(answer.citations) == 5
-    scores = [c.score for c in answer.citations]
-    assert scores == sorted(scores, reverse=True)
+    first_use = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)))
+    assert first_use == list(range(1, len(first_use) + 1))  # numbered in the order the answer reads them
+    rest = [c.score for c in answer.citations[len(first_use):]]
+    assert rest == sorted(rest, reverse=True)  # the clauses the answer does not quote follow by score
     for citation in answer.citations:
         assert assistant.index.documents[citation.doc_id].text[citation.start:citation.end] == citation.quote
     assert answer.citations[0].doc_id == "wuhan-ip-strong-city-work-plan-2022-2025"
