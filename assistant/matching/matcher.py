@@ -201,7 +201,7 @@ class ProfileMatcher:
             return None
         found = gazetteer().find(location.strip())
         if not found:
-            raise ProfileError(f"location: 没有找到地点“{location}”，请填写中国的省、市或区县（如 武汉、淄博市张店区、Wuhan）")
+            raise ProfileError(f"没有找到地点“{location}”，请填写中国的省、市或区县，如 武汉、淄博市张店区（也可用拼音）")
         chosen = found[0]
         for other in found[1:]:
             if other.within(chosen):
@@ -295,7 +295,9 @@ class ProfileMatcher:
                 continue
             if not needs:
                 score += 5 * (float(sims[position].max()) - 0.85)
-            written_for = [key for key in traits if key in chunk.traits and (
+            marked = audience is not None and audience not in traits
+            # a measure addressed to another kind of organisation is not written for the enterprise's trait
+            written_for = [] if marked else [key for key in traits if key in chunk.traits and (
                 TRAITS[key].pattern.search(chunk.heading) or TRAITS[key].pattern.search(visible.text))]
             score += TRAIT_WEIGHT * len(written_for)
             score += sum(_coverage(query, f"{chunk.heading} {visible.text}") for query in trait_queries)
@@ -303,7 +305,6 @@ class ProfileMatcher:
                                                and key not in traits and facet.pattern.search(chunk.heading)
                                                and not any(key in n.facets or TRAIT_OF_NEED.get(k) == key
                                                            for n in needs for k in n.facets))
-            marked = audience is not None and audience not in traits
             score -= AUDIENCE_PENALTY if marked else 0.0
             score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
             measure = self._measure(chunk, visible, score, served, written_for, state, needs,

@@ -165,7 +165,8 @@ def test_match_api_and_cli(assistant, tmp_path, capsys) -> None:
         shown = [m for g in free["groups"] for m in g["measures"]]
         assert sorted(m["rank"] for m in shown) == list(range(1, len(shown) + 1))
         assert any("商业秘密" in m["offer"] for m in shown)
-        assert client.get("/match").status_code == 200
+        page = client.get("/match")
+        assert page.status_code == 200 and 'id="free-needs"' in page.text and 'id="free-traits"' in page.text
     code = main(["match", "--location", "武汉", "--needs", "融资,保险", "--json", "--index",
                  str(assistant.settings.index_dir)])
     out = capsys.readouterr().out

@@ -1,7 +1,8 @@
 /* policy-assistant — policy matching page.
  *
- * Sends an enterprise profile (location, traits, needs) to POST /api/match and
- * lists the matching measures grouped by level. Each measure's citation chip
+ * Sends an enterprise profile (location, traits and needs, ticked or typed as free
+ * text) to POST /api/match, says how typed text was understood, and lists the
+ * measures — ranked once by relevance, numbered by rank — grouped by level. Each measure's citation chip
  * opens the cited clause in the same source panel as the chat page.
  * Everything from the user or the server goes into the page through
  * textContent / text nodes; nothing is parsed as HTML.
@@ -15,6 +16,8 @@
     layout: document.getElementById("match-layout"),
     form: document.getElementById("match-form"),
     location: document.getElementById("location"),
+    freeTraits: document.getElementById("free-traits"),
+    freeNeeds: document.getElementById("free-needs"),
     excludeEnded: document.getElementById("exclude-ended"),
     submit: document.getElementById("match-submit"),
     results: document.getElementById("match-results"),
@@ -54,6 +57,16 @@
 
   function checked(name) {
     return Array.from(els.form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
+  }
+
+  /** Free text typed in a field, split at commas, 、 and semicolons. */
+  function typed(input) {
+    if (!input) return [];
+    return input.value.split(/[,，、;；\n]/).map((v) => v.trim()).filter(Boolean);
+  }
+
+  function merged(a, b) {
+    return Array.from(new Set([...a, ...b]));
   }
 
   const readError = PA.readError;
@@ -97,7 +110,9 @@
     if (status !== "in_force") art.classList.add("measure-inactive");
 
     const heading = str(m.heading) || str(m.section) || "支持措施";
-    const h = el("h4", "measure-heading", heading);
+    const h = el("h4", "measure-heading");
+    if (m.rank) h.appendChild(el("span", "measure-rank", `${m.rank}. `));
+    h.appendChild(document.createTextNode(heading));
     h.id = `measure-${gi}-${mi}`;
     art.setAttribute("aria-labelledby", h.id);
     art.appendChild(h);
@@ -120,6 +135,19 @@
       }
       tags.appendChild(badge);
     }
+    const successor = m.successor_measure;
+    if (successor && successor.title) {
+      tags.appendChild(el("span", "measure-successor",
+        `后续文件对应措施：《${str(successor.title)}》${str(successor.section)} ${str(successor.heading)}`.trim()));
+    }
+    const audience = str(m.audience);
+    if (audience) {
+      const note = el("span", "measure-audience is-warning", audience);
+      note.setAttribute("role", "note");
+      tags.appendChild(note);
+    }
+    const regions = list(m.regions);
+    if (regions.length) tags.appendChild(el("span", "measure-regions", `适用区域：${regions.join("、")}`));
     const needs = list(m.needs);
     if (needs.length) tags.appendChild(el("span", "measure-needs", `对应需求：${needs.join("、")}`));
     const traits = list(m.traits);
@@ -155,6 +183,14 @@
     const summary = el("p", "match-summary", summaryText(data, body, total));
     box.appendChild(summary);
     if (els.status) els.status.textContent = summary.textContent;
+
+    const understood = Array.isArray(data && data.understood) ? data.understood : [];
+    const read = understood.filter((u) => u && u.how !== "taxonomy").map((u) => str(u.description)).filter(Boolean);
+    if (read.length) {
+      const note = el("p", "match-understood", `理解为：${read.join("；")}`);
+      note.setAttribute("role", "note");
+      box.appendChild(note);
+    }
 
     const unmatched = list(data && data.unmatched_needs);
     if (unmatched.length) {
@@ -215,8 +251,8 @@
     const location = els.location ? els.location.value.trim() : "";
     return {
       location: location || null,
-      traits: checked("trait"),
-      needs: checked("need"),
+      traits: merged(checked("trait"), typed(els.freeTraits)),
+      needs: merged(checked("need"), typed(els.freeNeeds)),
       limit: 10,
       exclude_ended: Boolean(els.excludeEnded && els.excludeEnded.checked),
     };
