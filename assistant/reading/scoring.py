@@ -19,6 +19,7 @@ from assistant.text.tokens import bigrams, strip_query_filler
 from assistant.understanding import facets as types
 from assistant.understanding.facets import Facet
 
+HEAD_WEIGHT = 0.2  # a sentence that names the facet's rarest noun (what it asks about)
 MIN_SHARED_RUN = 4  # a verbatim stretch this long starts to count …
 SHARED_RUN_WEIGHT = 0.06  # … this much per character …
 SHARED_RUN_CAP = 0.4  # … up to this much
@@ -30,6 +31,9 @@ GENERIC_WORDS = frozenset("工作 推动 加强 建设 发展 推进 完善 健�
 AGENCY = re.compile(r"人民政府|政府|部门|局|委员会|管委会|办公室|法院|检察院|厅|署|机构|中心|单位|协会")
 DUTY = re.compile(r"负责|主管|牵头|组织|实施|制定|备案|批准|审批|报请|报送|处理|查处|管理|监督|指导|协调|确定|发布|作出|"
                   r"承担|受理|裁决|认定|审查|建立|开展")
+# "由X承担/负责/规定…": the sentence says who, whether X is an agency or a party
+ASSIGNED = re.compile(r"由[^，。；,;]{1,24}?(承担|负责|支付|先行支付|组织|实施|规定|决定|确定|批准|审批|作出|处理|查处|"
+                      r"认定|办理|受理|核准|出具|颁发|发放|管理)")
 MODAL = re.compile(r"可以|应当|不得|禁止|必须|须|有权|不予|予以|给予|鼓励|支持|废止|除外|不适用|不受|免于|不再|优先")
 OFFER = re.compile(r"支持|鼓励|给予|资助|奖励|补贴|扶持|补助|贴息|优先|服务|帮助|援助|指导|提供|开通|建立|设立|推动|引导")
 RULE = re.compile(r"应当|须|符合|条件|程序|申请|提交|按照|依照|处以|罚款|责令|没收|承担|不得|可以")
@@ -146,6 +150,8 @@ def type_fit(candidate: Candidate, facet: Facet) -> float:
     if answer_type == types.RESPONSIBLE:
         if candidate.chunk.responsibility is not None:
             return 1.0
+        if ASSIGNED.search(text):  # "由提出申请的当事人先行支付", "由省专利行政部门规定"
+            return 1.0
         return 1.0 if AGENCY.search(text) and DUTY.search(text) else (0.4 if AGENCY.search(text) else 0.0)
     if answer_type == types.PENALTY:  # "怎么罚": a sentence that imposes a sanction answers it
         return 1.0 if SANCTION.search(text) else 0.0
@@ -168,6 +174,8 @@ def score(candidate: Candidate, facet: Facet, terms: TermWeights, title: str) ->
     setting = f"{title} {candidate.chunk.heading} {candidate.chunk.text}"
     context = terms.coverage(setting)
     fit = type_fit(candidate, facet)
+    head = terms.heaviest
+    about = HEAD_WEIGHT if head is not None and terms.match(head, candidate.text) >= 1.0 else 0.0
     verbatim = min(SHARED_RUN_CAP, SHARED_RUN_WEIGHT * max(0, terms.shared_run(candidate.text) - MIN_SHARED_RUN + 1))
-    total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank) + verbatim
+    total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank) + verbatim + about
     return ScoredCandidate(candidate, coverage, context, fit, total, setting)
