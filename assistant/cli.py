@@ -26,6 +26,7 @@ from assistant.service import (
     PolicyAssistant,
     QuestionError,
     build_index,
+    check_filters,
     describe_document,
     describe_documents,
     validate_question,
@@ -111,17 +112,15 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_answer(answer: Answer, as_json: bool) -> None:
+def _print_answer(answer: Answer, as_json: bool, assistant: PolicyAssistant) -> None:
+    """--json: the answer contract (offsets included); otherwise the text with `《short title》 section` sources."""
+    from assistant.short_titles import index_short_titles
+    from assistant.terminal import format_answer
+
     if as_json:
         _dump(answer.model_dump())
-        return
-    if answer.resolved_question:
-        print(f"（结合上文理解为：{answer.resolved_question}）")
-    print(answer.answer)
-    if answer.citations:
-        print("\n出处：")
-        for n, c in enumerate(answer.citations, start=1):
-            print(f"[{n}] {c.doc_id} {c.section} (字符 {c.start}–{c.end}, 相关度 {c.score:.4f})")
+    else:
+        print(format_answer(answer, index_short_titles(assistant.current().index)))
 
 
 def _history(path: str | None) -> list[Turn]:
@@ -143,8 +142,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         validate_question(args.question, settings.max_question_chars)  # fail before loading anything
     assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
     filters = _filters(args)
+    check_filters(filters, assistant.index)  # an unknown --doc / --jurisdiction lists the known ones
     if args.question != "-":
-        _print_answer(assistant.ask(args.question, args.k, filters, history), args.json)
+        _print_answer(assistant.ask(args.question, args.k, filters, history), args.json, assistant)
         return 0
     status = 0
     for number, line in enumerate(sys.stdin, start=1):  # one question a line, one JSON answer a line
@@ -161,32 +161,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """An interactive conversation in the terminal; follow-ups use the earlier turns."""
+    from assistant.terminal import ChatSession, line_reader
+
     settings = _settings(args)
     assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
-    history: list[Turn] = []
-    print("政策问答（输入问题后回车；/new 开始新对话；/quit 退出）")
-    while True:
-        try:
-            question = input("问> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if question in ("/quit", "/exit", "exit", "quit"):
-            return 0
-        if question == "/new":
-            history.clear()
-            print("（已开始新对话）")
-            continue
-        if not question:
-            continue
-        try:
-            answer = assistant.ask(question, args.k, _filters(args), history)
-        except QuestionError as err:
-            print(f"error: {err}")
-            continue
-        _print_answer(answer, as_json=False)
-        print()
-        history.append(Turn(question=question, answer=answer.answer))
+    filters = _filters(args)
+    check_filters(filters, assistant.index)
+    read_line = line_reader(settings.cache_dir / "chat-history", sys.stdin, sys.stdout)
+    return ChatSession(assistant, filters, args.k, print).run(read_line)
 
 
 def _split(values: list[str] | None) -> list[str]:
