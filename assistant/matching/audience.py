@@ -3,8 +3,9 @@
 Read sentence by sentence.  A sentence serves enterprises when it names them as the party that acts or
 benefits (``鼓励服务机构助力“专精特新”企业…`` serves enterprises, although a service agency acts); it
 is addressed to another kind of organisation when it names that kind and no enterprise.  A clause is
-addressed to that kind when such sentences are at least half of its sentences, outnumber the ones
-serving enterprises, and either there are two of them or its heading names the kind.
+addressed to that kind when its heading names the kind and no sentence serves enterprises, or when such
+sentences are at least half of its sentences, outnumber the ones serving enterprises, and either there
+are two of them or its heading names the kind.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def addressed_to(chunk: Chunk) -> str | None:
         named = [key for key in OTHER_KINDS if TRAITS[key].pattern.search(sentence)]
         if named:
             kinds[min(named, key=lambda key: TRAITS[key].pattern.search(sentence).start())] += 1
+    in_heading = [key for key in OTHER_KINDS if TRAITS[key].pattern.search(chunk.heading)]
+    if in_heading and not serving and not _ENTERPRISE.search(_STATUS.sub("", chunk.heading)):
+        return in_heading[0]  # the heading names the kind and no sentence serves enterprises
     if not kinds:
         return None
     kind, count = kinds.most_common(1)[0]
-    headed = bool(TRAITS[kind].pattern.search(chunk.heading))
+    headed = kind in in_heading
     return kind if count > serving and 2 * count >= len(sentences) and (count >= 2 or headed) else None
