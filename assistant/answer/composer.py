@@ -365,8 +365,9 @@ def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tu
     if len(pieces) <= 1:
         return candidate.start, candidate.end
 
-    def has_kind(s: int, e: int) -> bool:
-        return any(q.kind in kinds and s <= q.start and q.end <= e for q in candidate.quantities)
+    def has_kind(s: int, e: int) -> bool:  # a number the question itself names is its condition, not the answer
+        return any(q.kind in kinds and s <= q.start and q.end <= e and not terms.names_value([q])
+                   for q in candidate.quantities)
 
     scores = [terms.coverage(text[s:e]) + (1.5 if has_kind(s, e) else 0.0) for s, e in pieces]
     best = max(range(len(pieces)), key=lambda i: (scores[i], -i))

@@ -13,6 +13,7 @@ from assistant.models import Chunk
 from assistant.retrieval.retriever import ScoredChunk
 from assistant.text.numbers import Quantity, find_quantities
 
+RULE_CHARS = 160  # a sentence split by ； is also read whole up to this length
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _PHRASE = re.compile(r"[^，,：:、。！？；!?;\n]+[，,：:、。！？；!?;]?")
 _ANNOTATION = re.compile(r"^[(（](牵头单位|责任单位|[^()（）]{0,40}(牵头|负责))")
@@ -62,7 +63,24 @@ def sentences_of(chunk: Chunk, rank: int = 0) -> list[Candidate]:
             text = chunk.text[start:end]
         found.append(Candidate(chunk, rank, text, chunk.start + start, chunk.start + end,
                                tuple(find_quantities(text))))
-    return found
+    return found + _whole_rules(chunk, rank, found)
+
+
+def _whole_rules(chunk: Chunk, rank: int, parts: list[Candidate]) -> list[Candidate]:
+    """A short sentence split by ； ("有约定的，从其约定；没有约定的，由…承担。") is also read whole:
+    its parts answer together what neither answers alone."""
+    rules = []
+    group: list[Candidate] = []
+    for part in parts:
+        group.append(part)
+        if part.text.endswith(("；", ";")):
+            continue
+        if len(group) > 1 and group[-1].end - group[0].start <= RULE_CHARS:
+            start, end = group[0].start - chunk.start, group[-1].end - chunk.start
+            text = chunk.text[start:end]
+            rules.append(Candidate(chunk, rank, text, group[0].start, group[-1].end, tuple(find_quantities(text))))
+        group = []
+    return rules
 
 
 def candidates_from(hits: list[ScoredChunk]) -> list[Candidate]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in, nouns_in
+from assistant.text.numbers import Quantity, values_in
 from assistant.text.tokens import bigrams, strip_query_filler
 from assistant.understanding import facets as types
 from assistant.understanding.facets import Facet
@@ -53,6 +54,11 @@ class TermWeights:
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     runs: tuple[str, ...] = ()  # the facet's own wording, in runs of Chinese characters
     nouns: frozenset[str] = frozenset()  # the facet's own words that are nouns
+    values: frozenset[float] = frozenset()  # numbers the facet names ("不到5万的" -> 50000)
+
+    def names_value(self, quantities: tuple[Quantity, ...] | list[Quantity]) -> bool:
+        """True if one of the quantities is a number the facet names (5万 = 五万元)."""
+        return any(q.value in self.values for q in quantities if q.value is not None)
 
     def shared_run(self, text: str) -> int:
         """Length of the longest stretch of the facet's wording the text repeats verbatim
@@ -131,7 +137,7 @@ class Vocabulary:
                     if word not in weights and self.frequency_of(word):
                         weights[word] = 0.8 * max(self.idf(word), 0.2)
         runs = tuple(r for r in re.findall(r"[\u4e00-\u9fff]+", strip_query_filler(facet.text)) if len(r) >= MIN_SHARED_RUN)
-        return TermWeights(weights, alternatives, runs, frozenset(nouns_in(facet.topic)))
+        return TermWeights(weights, alternatives, runs, frozenset(nouns_in(facet.topic)), values_in(facet.text))
 
 
 def type_fit(candidate: Candidate, facet: Facet) -> float:

@@ -113,3 +113,17 @@ def chinese_numeral(raw: str) -> str | None:
     import cn2an
 
     return str(cn2an.an2cn(str(int(value))))
+
+
+_BARE = re.compile(rf"(?P<n>{NUMBER})(?P<scale>[万亿千]?)(?![\d年月日号条章节款项])")
+
+
+def values_in(text: str) -> frozenset[float]:
+    """The values a text names, with or without a unit ("不到5万的" -> 50000, "30%" -> 30)."""
+    values = {q.value for q in find_quantities(text) if q.value is not None and q.kind not in (DATE, ARTICLE)}
+    for match in _BARE.finditer(text):
+        if re.search(r"\d|[一二两三四五六七八九十百千]", match.group("n")):
+            value = _value(COUNT, match)
+            if value is not None:
+                values.add(value)
+    return frozenset(values)
