@@ -143,3 +143,15 @@ def test_bearer_key_guards_the_endpoints(assistant, tmp_path) -> None:
         assert [m.id for m in friend.models.list().data] == ["policy-assistant"]
         reply = friend.chat.completions.create(model="policy-assistant", messages=[{"role": "user", "content": WHO_LEADS}])
         assert reply.choices[0].message.content.startswith("牵头单位：市市场监管局")
+
+
+def test_history_bounds_are_openai_errors_and_old_turns_drop_off(client) -> None:
+    long_turn = [{"role": "user", "content": "问" * 2500}, {"role": "assistant", "content": "答"}]
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="policy-assistant",
+                                       messages=[*long_turn, {"role": "user", "content": "质押融资"}])
+    assert caught.value.body["code"] == "invalid_history" and caught.value.body["param"] == "messages.1"
+    many = [m for n in range(25) for m in ({"role": "user", "content": f"问题{n}"}, {"role": "assistant", "content": "答"})]
+    reply = client.chat.completions.create(model="policy-assistant",
+                                           messages=[*long_turn, *many, {"role": "user", "content": WHO_LEADS}])
+    assert reply.choices[0].message.content.startswith("牵头单位：市市场监管局")  # the long turn is past the last 20

@@ -26,6 +26,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 
 from assistant.api.deps import AssistantDep
 from assistant.api.openai_schemas import (
@@ -43,6 +44,7 @@ from assistant.api.routers.ask import PIECE_CHARS
 from assistant.models import Answer, Citation, Turn
 from assistant.retrieval.retriever import Filters
 from assistant.service import PolicyAssistant, QuestionError
+from assistant.understanding.conversation import MAX_HISTORY_TURNS
 
 SOURCES_HEADING = "来源："
 NEAREST_HEADING = "相近条款（仅供参考）："
@@ -138,15 +140,23 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     spoken = [(i, m) for i, m in enumerate(messages) if m.role in ("user", "assistant")]
     if not spoken or spoken[-1][1].role != "user":
         raise OpenAIError(400, "最后一条消息必须是用户的问题（role 为 user）", param="messages", code="invalid_messages")
-    turns: list[Turn] = []
+    pairs: list[tuple[int, str, str]] = []
     pending: str | None = None
     for position, message in spoken[:-1]:
         text = message_text(message, position)
         if message.role == "user":
             pending = text
         elif pending is not None:
-            turns.append(Turn(question=pending, answer=without_sources(text)))
+            pairs.append((position, pending, without_sources(text)))
             pending = None
+    turns = []
+    for position, question, answer in pairs[-MAX_HISTORY_TURNS:]:  # the assistant reads the last turns only
+        try:
+            turns.append(Turn(question=question, answer=answer))
+        except ValidationError as err:
+            reason = str(err.errors()[0].get("msg", "invalid")).removeprefix("Value error, ")
+            raise OpenAIError(400, f"messages[{position}] 之前的一轮对话无法作为上文：{reason}",
+                              param=f"messages.{position}", code="invalid_history") from None
     position, last = spoken[-1]
     return message_text(last, position), turns
 
