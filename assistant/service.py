@@ -142,11 +142,12 @@ class PolicyAssistant:
 
     def _build(self, index: PolicyIndex) -> LoadedIndex:
         retriever = HybridRetriever(index, self.encoder, self.settings.rrf_k, self.settings.candidates)
+        standing = validities(index, self.settings.today)
         return LoadedIndex(
             index=index,
             retriever=retriever,
-            reader=Reader(index, retriever),
-            composer=AnswerComposer(index, self.settings.today),
+            reader=Reader(index, retriever, standing),
+            composer=AnswerComposer(index, self.settings.today, standing),
             matcher=ProfileMatcher(index, self.encoder, self.settings.today, self.settings.match_other_audiences,
                                    self.settings.match_level_prior),
         )

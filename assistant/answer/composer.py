@@ -14,6 +14,7 @@ from datetime import date
 from assistant.answer.abstain import Abstention
 from assistant.answer.templates import render
 from assistant.ingest.structure import PREAMBLE
+from assistant.matching.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Answer, Chunk, Citation
 from assistant.reading.candidates import Candidate, phrases_of, sentences_of
 from assistant.reading.reader import FacetReading, Reading
@@ -42,12 +43,16 @@ _CONDITION = re.compile(r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批�
 _NEED_WORDS = re.compile(r"需要|需不需要|要不要|是否需要|必须|用不用|得不得|要求")
 
 
-def period_note(document: StoredDocument, today: date) -> str:
+def standing_note(document: StoredDocument, standing: Validity | None) -> str:
+    """The plan period and, unless the document simply applies, its status: （规划期2021—2025年，
+    规划期已结束）, （已被《…》废止）, （尚未施行（自…起施行））."""
+    parts = []
     period = document.metadata.period
-    if not period:
-        return ""
-    ended = "，规划期已结束" if period.end_year < today.year else ""
-    return f"（规划期{period.start_year}—{period.end_year}年{ended}）"
+    if period:
+        parts.append(f"规划期{period.start_year}—{period.end_year}年")
+    if standing is not None and standing.label:
+        parts.append(ENDED_LABEL if standing.status == ENDED else standing.label)
+    return f"（{'，'.join(parts)}）" if parts else ""
 
 
 @dataclass
@@ -81,12 +86,16 @@ class Citations:
 
 
 class AnswerComposer:
-    def __init__(self, index: PolicyIndex, today: date):
+    def __init__(self, index: PolicyIndex, today: date, standing: dict[str, Validity] | None = None):
         self.index = index
         self.today = today
+        self.standing = standing if standing is not None else validities(index, today)  # each document's status
 
     def _doc(self, chunk: Chunk) -> StoredDocument:
         return self.index.documents[chunk.doc_id]
+
+    def note(self, document: StoredDocument) -> str:
+        return standing_note(document, self.standing.get(document.doc_id))
 
     # -- entry point ----------------------------------------------------------------------
     def run(self, reading: Reading, abstention: Abstention | None, gaps: list[str | None] | None = None) -> Answer:
@@ -178,7 +187,7 @@ class AnswerComposer:
 
     def source_line(self, chunk: Chunk, cites: Citations) -> str:
         document = self._doc(chunk)
-        return f"出处：《{document.metadata.title}》{chunk.section}{period_note(document, self.today)}"
+        return f"出处：《{document.metadata.title}》{chunk.section}{self.note(document)}"
 
     def more(self, reading: FacetReading, best: ScoredCandidate, cites: Citations) -> list[str]:
         """Up to two more sentences from other clauses that answer as well (support, conditions)."""
@@ -246,7 +255,7 @@ class AnswerComposer:
         else:  # a split clause: cite the annotation itself
             n = cites.cite(chunk, best.score, resp.start, resp.end)
         measure = {"title": document.metadata.title, "section": chunk.section, "heading": chunk.heading,
-                   "period_note": period_note(document, self.today), "n": n}
+                   "period_note": self.note(document), "n": n}
         text = render("who_leads.j2", measure=measure, lead=resp.lead, responsible=resp.responsible,
                       notes=resp.notes, narrative=narrative, role=role)
         return text.splitlines()

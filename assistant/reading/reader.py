@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from assistant.ingest.structure import PREAMBLE
+from assistant.matching.validity import Validity
 from assistant.models import Chunk
 from assistant.reading.candidates import candidates_from
 from assistant.reading.scoring import ScoredCandidate, TermWeights, Vocabulary, score
@@ -33,6 +34,8 @@ FOLLOW_CLAUSE = 0.25  # a follow-up's sentence in the clause the part before it 
 FOLLOW_DOCUMENT = 0.15  # … in that clause's document
 LOCAL_DOCUMENT = 0.2  # a sentence of a document of the place the question is asked from
 NATIONAL_NAMES = frozenset({"国家", "全国", "国务院"})
+OUTDATED_RANK = 3  # Validity.rank from which a document no longer applies (superseded, expired, repealed) …
+OUTDATED = 0.3  # … and its sentences count this much less, unless the question names it
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,11 @@ class Reading:
 
 
 class Reader:
-    def __init__(self, index: PolicyIndex, retriever: HybridRetriever):
+    def __init__(self, index: PolicyIndex, retriever: HybridRetriever, standing: dict[str, Validity] | None = None):
         self.index = index
         self.retriever = retriever
+        # documents that no longer apply (repealed, replaced, expired) are read after what replaced them
+        self.outdated = frozenset(d for d, v in (standing or {}).items() if v.rank >= OUTDATED_RANK)
         self.vocabulary = Vocabulary([c.text for c in index.chunks])
         self.names: list[DocumentName] = [
             document_name(d.doc_id, d.metadata.title, d.metadata.jurisdiction, d.metadata.jurisdiction_full)
@@ -119,7 +124,9 @@ class Reader:
         terms = self.vocabulary.terms(facet, places)
         ranked = [score(c, facet, terms, self._title(c.chunk)) for c in candidates_from(hits)]
         ranked = [replace(s, score=s.score + self._placement(s.candidate.chunk, facet, anchor)
-                          + (LOCAL_DOCUMENT if s.candidate.chunk.doc_id in local else 0.0)) for s in ranked]
+                          + (LOCAL_DOCUMENT if s.candidate.chunk.doc_id in local else 0.0)
+                          - (OUTDATED if s.candidate.chunk.doc_id in self.outdated and facet.doc_id is None else 0.0))
+                  for s in ranked]
         ranked.sort(key=lambda s: -s.score)
         return FacetReading(facet, hits, terms, ranked, anchor)
 
