@@ -93,7 +93,8 @@ def test_self_described_enterprise_gets_the_profile_matcher(assistant) -> None:
     assert answer.answer.startswith("适用于淄博市专精特新企业的措施")
     assert answer.citations and {c.doc_id for c in answer.citations} <= {
         "zibo-ip-service-industry-opinions-2023", "national-ip-protection-use-plan-14th-fyp"}
-    assert "十七、" in {c.section for c in answer.citations}
+    # the measure written for 专精特新 enterprises leads; 十七 (service agencies applying for that status) does not
+    assert answer.citations[0].section == "三、" and "十七、" not in {c.section for c in answer.citations}
 
 
 def test_unseen_documents_answer_quality(unseen_assistant) -> None:
@@ -106,10 +107,10 @@ def test_unseen_documents_answer_quality(unseen_assistant) -> None:
     items = load_gold(Path(__file__).resolve().parents[2] / "bench" / "dev_unseen.jsonl")
     report = evaluate(unseen_assistant.index, items, lambda q, h: unseen_assistant.ask(q, history=h), k=5)
     answerable = [r for r in report.items if r.item.category in "ABCD"]
-    assert sum(r.keys_ok for r in answerable) / len(answerable) >= 0.62, report.to_dict()
+    assert sum(r.keys_ok for r in answerable) / len(answerable) >= 0.85, report.to_dict()
     abstention = report.abstention()
-    assert abstention["recall"] >= 0.6 and abstention["false_abstention_rate"] <= 0.05
-    assert report.categories["F2"].key_accuracy >= 0.7
+    assert abstention["recall"] >= 0.85 and abstention["false_abstention_rate"] <= 0.05
+    assert report.categories["F2"].key_accuracy >= 0.85
     assert report.unfaithful_citations == 0
 
 
@@ -122,3 +123,19 @@ def test_chinese_numerals_direct_articles_and_orphan_follow_ups(unseen_assistant
     assert "二个月内" in first_line(deadline)
     orphan = unseen_assistant.ask("那责任单位呢?")
     assert orphan.abstained and not orphan.citations
+
+
+def test_penalties_follow_ups_and_who_pays(unseen_assistant) -> None:
+    """A penalty question wants the sanction; its follow-up is answered next to it; 由X承担 says who."""
+    penalty = first_line(unseen_assistant.ask("洛阳假冒专利怎么罚?没有违法所得的罚多少"))
+    assert "四倍以下" in penalty and "一万元以上二十万元以下" in penalty
+    exhibition = first_line(unseen_assistant.ask("浦东办展,能让没交知识产权合规承诺的参展商进场吗?主办方违规罚多少"))
+    assert exhibition.startswith("不能") and "三万元以上十万元以下" in exhibition
+    fees = first_line(unseen_assistant.ask("在洛阳处理专利纠纷要做技术鉴定,鉴定费谁出?"))
+    assert "先行支付" in fees and "责任方承担" in fees
+
+
+def test_a_number_about_another_topic_is_no_answer(unseen_assistant) -> None:
+    """The clause with a percentage is about licensing income, not insurance: abstain, say why."""
+    answer = unseen_assistant.ask("浙江企业买专利保险,政府保费补贴比例是多少?")
+    assert answer.abstained and "比例" in first_line(answer)
