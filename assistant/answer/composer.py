@@ -97,6 +97,12 @@ class AnswerComposer:
     def note(self, document: StoredDocument) -> str:
         return standing_note(document, self.standing.get(document.doc_id))
 
+    def warning(self, chunk: Chunk) -> str:
+        """（已被《…》取代） after a document that no longer or not yet applies; nothing otherwise."""
+        standing = self.standing.get(chunk.doc_id)
+        return f"（{standing.label}）" if standing is not None and standing.label and standing.status != ENDED \
+            and not standing.current else ""
+
     # -- entry point ----------------------------------------------------------------------
     def run(self, reading: Reading, abstention: Abstention | None, gaps: list[str | None] | None = None) -> Answer:
         """The answer to a reading; ``gaps`` says, per facet, why it has no answer (None: it has)."""
@@ -157,7 +163,7 @@ class AnswerComposer:
         text = self.statement(best, reading, cites)
         if facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION) and single:
             companion = companion_of(best, reading)
-            if companion is not None:
+            if companion is not None and not within(quoted_span(companion, reading), {quoted_span(best, reading)}):
                 pair = sorted([best, companion], key=lambda s: s.candidate.start)
                 text = "".join(self.statement(s, reading, cites) for s in pair)
         if facet.answer_type == types.YESNO:
@@ -199,7 +205,7 @@ class AnswerComposer:
                 continue
             used.add(chunk.chunk_id)
             statement = self.statement(scored, reading, cites)
-            lines.append(f"另见《{self._doc(chunk).metadata.title}》{chunk.section}：{statement}")
+            lines.append(f"另见《{self._doc(chunk).metadata.title}》{chunk.section}{self.warning(chunk)}：{statement}")
             if len(lines) == 2:
                 break
         return lines
@@ -273,7 +279,7 @@ class AnswerComposer:
         for scored in by_doc.values():
             chunk = scored.candidate.chunk
             statement = self.statement(scored, reading, cites)
-            lines.append(f"《{self._doc(chunk).metadata.title}》{chunk.section}：{statement}")
+            lines.append(f"《{self._doc(chunk).metadata.title}》{chunk.section}{self.warning(chunk)}：{statement}")
         titles = "、".join(f"《{self._doc(s.candidate.chunk).metadata.title}》" for s in by_doc.values())
         return [f"{len(by_doc)}份文件提到：{titles}", *(f"- {line}" for line in lines)]
 

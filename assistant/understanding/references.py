@@ -29,6 +29,9 @@ class DocumentName:
     places: tuple[str, ...]  # 浙江, 浙江省, 浦东新区, 浦东 …
     kind: str | None  # 条例, 规定 …
 
+    def places_in(self, text: str) -> tuple[str, ...]:
+        return tuple(p for p in self.places if p in text)
+
     def named_in(self, text: str) -> float:
         """How surely the text names this document: 0 (not at all) to 1 (by title)."""
         title = self.title.strip("《》“”\"")
@@ -75,14 +78,20 @@ def named_documents(text: str, names: list[DocumentName]) -> list[str]:
     scored = [(s, d) for s, d in scored if s > 0]
     if not scored:
         return []
+    by_id = {n.doc_id: n for n in names}
     best = max(s for s, _ in scored)
     top = [d for s, d in scored if s == best]
     if len(top) > 1 and best < 1.0:
-        # 浙江 + 条例 naming two Zhejiang regulations: keep those whose title shares most with the text
-        shares = {d: len(set(bigrams(next(n.title for n in names if n.doc_id == d))) & set(bigrams(text))) for d in top}
-        most = max(shares.values())
-        top = [d for d in top if shares[d] == most]
-    others = [d for s, d in sorted(scored, reverse=True) if d not in top and s >= 0.8]
+        # 浙江 + 条例 naming two Zhejiang regulations (or 淄博 + 十四五规划 naming one of two Zibo plans):
+        # among documents named by the same place, keep those whose title shares most with the text
+        shares = {d: len(set(bigrams(by_id[d].title)) & set(bigrams(text))) for d in top}
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for d in top:
+            groups.setdefault(by_id[d].places_in(text), []).append(d)
+        top = [d for group in groups.values() for d in group if shares[d] == max(shares[g] for g in group)]
+    named_places = {by_id[d].places_in(text) for d in top}
+    others = [d for s, d in sorted(scored, reverse=True)
+              if d not in top and s >= 0.8 and by_id[d].places_in(text) not in named_places]
     return [*top, *others]
 
 
