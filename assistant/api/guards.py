@@ -36,7 +36,7 @@ class BodyTooLarge(HTTPException):
     """Raised from ``receive`` when a body without a truthful Content-Length grows past its limit."""
 
     def __init__(self, limit: int):
-        super().__init__(status_code=413, detail=too_large_message(limit))
+        super().__init__(status_code=413, detail=too_large_message(limit), headers={"connection": "close"})
 
 
 @dataclass(frozen=True)
