@@ -18,6 +18,8 @@ def test_a_reason_can_be_added_after_rating(assistant, tmp_path) -> None:
         missing = client.post("/api/feedback/999/comment", json={"comment": "x"})
         assert missing.status_code == 404 and "999" in missing.json()["error"]
         assert client.post(f"/api/feedback/{first}/comment", json={"comment": ""}).status_code == 422
+        for bad_id in ("0", "-3", str(2**64), "abc"):
+            assert client.post(f"/api/feedback/{bad_id}/comment", json={"comment": "x"}).status_code == 422
         assert client.post(f"/api/feedback/{first}/comment", json={"comment": "长" * 5000}).status_code == 422
     records = {r.id: r for r in FeedbackStore(tmp_path / "feedback.sqlite3").all()}
     assert (records[first].rating, records[first].comment) == ("down", "没有回答贷款额度")

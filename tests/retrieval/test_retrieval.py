@@ -2,10 +2,13 @@
 
 import re
 
+import pytest
+
 from assistant.evaluation import GoldItem, GoldSpan, evaluate
 from assistant.understanding.question import analyse_question
 from assistant.text.lexicon import expand
 from assistant.retrieval.retriever import Filters, reciprocal_rank_fusion
+from assistant.service import QuestionError
 from tests.conftest import dev_items
 
 HIT5_FLOOR = 0.90  # the floor on categories A-D
@@ -44,8 +47,10 @@ def test_filter_by_document_and_jurisdiction(assistant) -> None:
     assert {c.doc_id for c in only_zibo.citations} == {"zibo-ip-service-industry-opinions-2023"}
     national = assistant.ask("知识产权质押融资", filters=Filters(jurisdictions=frozenset({"国家"})))
     assert {c.doc_id for c in national.citations} == {"national-ip-protection-use-plan-14th-fyp"}
-    nothing = assistant.ask("知识产权质押融资", filters=Filters(jurisdictions=frozenset({"火星"})))
-    assert nothing.citations == [] and nothing.abstained
+    with pytest.raises(QuestionError, match="未知的地区：火星；可选的地区：四川、国家、广西、武汉、淄博"):
+        assistant.ask("知识产权质押融资", filters=Filters(jurisdictions=frozenset({"火星"})))  # never a silent empty search
+    with pytest.raises(QuestionError, match="未知的文件编号：no-such-doc"):
+        assistant.search("知识产权质押融资", filters=Filters(doc_ids=frozenset({"no-such-doc"})))
 
 
 def test_table_row_is_found_for_an_indicator_question(assistant) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 
 from assistant.api.deps import FeedbackDep
 from assistant.api.schemas import JSON_ERRORS, ErrorBody, FeedbackComment, FeedbackCreated, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["feedback"])
+SQLITE_MAX_INT = 2**63 - 1
 
 
 def within_rate(request: Request) -> None:
@@ -31,8 +34,8 @@ def add_feedback(feedback: FeedbackRequest, store: FeedbackDep, request: Request
 
 @router.post("/feedback/{feedback_id}/comment", response_model=FeedbackCreated,
              responses={**JSON_ERRORS, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}})
-def add_feedback_comment(feedback_id: int, body: FeedbackComment, store: FeedbackDep,
-                         request: Request) -> FeedbackCreated:
+def add_feedback_comment(feedback_id: Annotated[int, Path(ge=1, le=SQLITE_MAX_INT)], body: FeedbackComment,
+                         store: FeedbackDep, request: Request) -> FeedbackCreated:
     """A reason added after rating (the page's comment box stays open once 有帮助/没帮助 is sent)."""
     within_rate(request)
     if not store.add_comment(feedback_id, body.comment.strip()):

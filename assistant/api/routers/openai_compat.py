@@ -22,11 +22,12 @@ from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException  # FastAPI's own body-parsing errors are this class
 
 from assistant.api.deps import AssistantDep
 from assistant.api.openai_schemas import (
