@@ -12,21 +12,12 @@ from dataclasses import dataclass
 from assistant.geo import Place, gazetteer
 from assistant.text.taxonomy import TRAITS, facets_named
 from assistant.text.lexicon import expand
+from assistant.understanding import facets as facet_types
 from assistant.understanding.facets import Facet, split_facets
 
 WHO_LEADS, SUPPORT, FIGURE, LOCATE, GENERAL = "who_leads", "support", "figure", "locate", "general"
 INTENTS = (WHO_LEADS, SUPPORT, FIGURE, LOCATE, GENERAL)
 
-_WHO = re.compile(
-    r"牵头|责任单位|负责单位|哪个部门|哪些部门|哪个单位|哪些单位|什么部门|哪家单位|谁负责|谁来负责|谁牵头|由谁|归谁|"
-    r"归哪|谁管|哪个局|什么角色|参与吗|参与了吗|负责吗|分工|主管部门|who leads|who is responsible|which department",
-    re.IGNORECASE,
-)
-_FIGURE = re.compile(
-    r"多少|几[个件项家人所倍]|目标值|预期值|实际值|预期目标|比重|比例|占比|增加值|分别是|达到.{0,6}[吗?？]|"
-    r"数值|数字|\d+\s*年.{0,12}目标|目标.{0,8}\d{4}|how many|how much|\btarget\b",
-    re.IGNORECASE,
-)
 _LOCATE = re.compile(
     r"怎么说|如何表述|怎么规定|哪个文件|哪份文件|哪一部分|哪部分|哪一节|哪一条|哪条|在哪|建在哪|依托|提到|提及|"
     r"有什么安排|有哪些安排|安排了|(方案|规划|计划|文件|条例|意见|规定)(里|中)|出处|原文|which document|where does",
@@ -62,11 +53,17 @@ class QuestionAnalysis:
 
 
 
-def classify_intent(text: str) -> str:
-    if _WHO.search(text):
-        return WHO_LEADS
-    if _FIGURE.search(text):
-        return FIGURE
+# The intent a question's first part states by its answer type; other types go by wording.
+_TYPE_INTENT = {facet_types.RESPONSIBLE: WHO_LEADS, facet_types.ARTICLE: LOCATE, facet_types.DOCUMENTS: LOCATE,
+                **{kind: FIGURE for kind in facet_types.QUANTITY_KINDS if kind != facet_types.ARTICLE}}
+
+
+def classify_intent(text: str, facets: tuple[Facet, ...] | None = None) -> str:
+    """who_leads / figure / locate from the answer type of the question's first part (one rule for
+    both), else locate or support by wording, else general."""
+    facets = facets if facets is not None else tuple(split_facets(text))
+    if facets and facets[0].answer_type in _TYPE_INTENT:
+        return _TYPE_INTENT[facets[0].answer_type]
     if _LOCATE.search(text):
         return LOCATE
     if _SUPPORT.search(text):
@@ -120,14 +117,15 @@ def analyse_question(question: str) -> QuestionAnalysis:
     named_in_english = [p.name for p in places if p.name not in expanded]
     if named_in_english:  # "Wuhan" -> also search for 武汉
         expanded += " " + " ".join(named_in_english)
+    facets = tuple(split_facets(question))
     return QuestionAnalysis(
         text=question,
         expanded=expanded,
-        intent=classify_intent(question),
+        intent=classify_intent(question, facets),
         places=places,
         national=bool(_NATIONAL.search(question)),
         years=years_in(question),
         traits=traits_in(expanded),
         units=units_in(question),
-        facets=tuple(split_facets(question)),
+        facets=facets,
     )
