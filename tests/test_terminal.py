@@ -71,16 +71,15 @@ def test_chat_line_editing_and_history(tmp_path) -> None:
     assert line_reader(history, io.StringIO(), io.StringIO()) is input  # piped: plain lines
 
 
-@pytest.mark.parametrize(("flag", "value", "listing"), [
-    ("--jurisdiction", "火星", "可选的地区：四川、国家、广西、武汉、淄博"),
-    ("--doc", "no-such-doc", "已收录的文件编号：guangxi-ip-protection-use-plan-14th-fyp"),
+@pytest.mark.parametrize(("command", "flag", "value", "listing"), [
+    ("ask", "--jurisdiction", "火星", "可选的地区：四川、国家、广西、武汉、淄博"),
+    ("chat", "--doc", "no-such-doc", "已收录的文件编号：guangxi-ip-protection-use-plan-14th-fyp"),
 ])
 def test_unknown_filter_values_list_the_known_ones(assistant, session_settings, capsys, monkeypatch,
-                                                   flag, value, listing) -> None:
-    index = ["--index", str(session_settings.index_dir)]
-    for argv in (["ask", "质押融资", flag, value, *index], ["chat", flag, value, *index]):
-        monkeypatch.setattr("sys.stdin", io.StringIO("质押融资\n"))
-        code = main(argv)
-        out, err = capsys.readouterr()
-        assert code == 2 and value in err and listing in err, err
-        assert "来源" not in out
+                                                   command, flag, value, listing) -> None:
+    question = ["质押融资"] if command == "ask" else []
+    monkeypatch.setattr("sys.stdin", io.StringIO("质押融资\n"))
+    code = main([command, *question, flag, value, "--index", str(session_settings.index_dir)])
+    out, err = capsys.readouterr()
+    assert code == 2 and value in err and listing in err, err
+    assert "来源" not in out
