@@ -112,13 +112,29 @@ def unknown_document(analysis: QuestionAnalysis, index: PolicyIndex, names: list
         found = places.find(phrase)
         if not found or not phrase.startswith(tuple(n for p in found for n in (p.name, places.full_name(p)))):
             continue
-        if phrase in corpus or any(name.named_in(phrase) >= 0.8 and _core_within(phrase, name) for name in names):
+        if any(variant in corpus for variant in _title_variants(phrase, found)) or \
+                any(name.named_in(phrase) >= 0.8 and _core_within(phrase, name) for name in names):
             continue
         return phrase
     return None
 
 
 _TITLE_LIKE = re.compile(r"[\u4e00-\u9fa5]{2,22}?(条例|规定|办法|规划|实施意见|工作方案|行动计划)")
+
+
+_SPOKEN = re.compile(r"以前|之前|原来|当初|旧的|那个|这个|那部|这部|那|这|的")
+
+
+def _title_variants(phrase: str, places: list[Place]) -> set[str]:
+    """How a title said loosely ("洛阳以前那个专利保护管理条例") may stand in a text: without the
+    spoken words, with the place's full name (洛阳市专利保护管理条例)."""
+    plain = _SPOKEN.sub("", phrase)
+    variants = {phrase, plain}
+    for place in places:
+        full = gazetteer().full_name(place)
+        if place.name != full:
+            variants |= {v.replace(full, place.name).replace(place.name, full, 1) for v in (phrase, plain)}
+    return variants
 
 
 def _core_within(phrase: str, name: DocumentName) -> bool:

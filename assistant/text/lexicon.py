@@ -10,6 +10,11 @@ from assistant.text.tokens import jieba_module
 # Everyday or English wording -> the wording policy texts use.  Domain vocabulary, not answers.
 LEXICON: dict[str, str] = {
     "高企": "高新技术企业",
+    "人大常委会": "人民代表大会常务委员会",
+    "人大": "人民代表大会",
+    "国常会": "国务院常务会议",
+    "国知局": "国家知识产权局",
+    "市监局": "市场监督管理局 市场监管局",
     "知产": "知识产权",
     "IP": "知识产权",
     "ip": "知识产权",

@@ -23,7 +23,7 @@ QUANTITY_KINDS: dict[str, frozenset[str]] = {
     AMOUNT: frozenset({numbers.MONEY, numbers.COUNT, numbers.PERCENT, numbers.MULTIPLE, numbers.DURATION}),
     PERCENT: frozenset({numbers.PERCENT}),
     MULTIPLE: frozenset({numbers.MULTIPLE}),
-    DURATION: frozenset({numbers.DURATION}),
+    DURATION: frozenset({numbers.DURATION, numbers.DATE}),  # a deadline may be a date ("年底前")
     DATE: frozenset({numbers.DATE}),
     ARTICLE: frozenset({numbers.ARTICLE}),
 }
@@ -41,7 +41,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (MULTIPLE, re.compile(r"几倍|多少倍|倍数")),
     (DURATION, re.compile(r"多久|多长时间|多少天|几天|几日|多少日|几个月|多少个月|几年|多少年|期限|时限|周期|有效期|"
                           r"几个工作日|deadline|how long", re.I)),
-    (DATE, re.compile(r"什么时候|何时|哪一年|哪年|哪天|哪一天|几月几[日号]|日期是|施行日期|生效日期|when", re.I)),
+    (DATE, re.compile(r"什么时候|啥时候|何时|几时|哪一年|哪年|哪天|哪一天|哪月|几月几[日号]|日期是|施行日期|生效日期|when", re.I)),
     (AMOUNT, re.compile(r"多少|几[个件项家人所次名]|金额|数额|额度|上限|最高|标准是|罚多少|奖励多少|补助多少|"
                         r"资助多少|目标值|预期值|实际值|增加值|预期目标|目标是|目标[?？]?$|how much|how many|\btarget\b|amount",
                         re.I)),
@@ -95,8 +95,16 @@ class Facet:
         return kinds
 
 
+# "算不算在期限里", "是否需要": asked as yes or no even when it names a deadline or an amount, unless
+# it also asks how much, how long or when
+_PLAIN_YESNO = re.compile(r"([\u4e00-\u9fa5])不\1|是否|^(?:(?!什么|啥|哪|谁).)*吗$")
+_ASKS_QUANTITY = re.compile(r"多少|几|多久|多长|哪天|哪年|何时|什么时候|啥时候")
+
+
 def answer_type(text: str) -> str:
     text = text.strip(" ?？。.!！")
+    if _PLAIN_YESNO.search(text) and not _ASKS_QUANTITY.search(text):
+        return YESNO
     for kind, pattern in _TYPE_RULES:
         if pattern.search(text):
             return kind
