@@ -157,9 +157,8 @@ def facet_evidence(reading: FacetReading) -> str | None:
     facet = reading.facet
     kinds = facet.quantity_kinds
     if kinds and facet.answer_type != types.ARTICLE:
-        head = reading.terms.heaviest
         typed = [s for s in reading.ranked if s.fit >= 1.0 and (reading.continues(s) or (
-            evidence(s) >= MIN_TYPED_EVIDENCE and (head is None or reading.terms.match(head, s.setting))))]
+            evidence(s) >= MIN_TYPED_EVIDENCE and about_the_topic(reading, s)))]
         if not typed:
             return f"知识库中的条款没有给出“{facet.text}”所问的具体{_TYPE_NAMES.get(facet.answer_type, '数字')}"
         return None
@@ -167,6 +166,15 @@ def facet_evidence(reading: FacetReading) -> str | None:
     if best is None or (evidence(best) < MIN_EVIDENCE and not reading.continues(best)):
         return f"知识库中没有找到回答“{facet.text}”的条款"
     return None
+
+
+def about_the_topic(reading: FacetReading, scored: ScoredCandidate) -> bool:
+    """True if the sentence's clause names what the facet is about: its rarest own word, leaving out
+    the words that only name the document (若干规定, 行动计划)."""
+    terms = reading.terms
+    topic = [w for w in terms.weights if w not in terms.borrowed and not terms.match(w, scored.title)]
+    head = terms.heaviest_of(topic)
+    return head is None or terms.match(head, scored.setting) >= 1.0
 
 
 def evidence(scored: ScoredCandidate) -> float:

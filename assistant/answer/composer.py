@@ -384,7 +384,8 @@ def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tu
         return any(q.kind in kinds and s <= q.start and q.end <= e and not terms.names_value([q])
                    for q in candidate.quantities)
 
-    scores = [terms.coverage(text[s:e]) + (1.5 if has_kind(s, e) else 0.0) for s, e in pieces]
+    scores = [terms.own_coverage(text[s:e]) + 0.3 * terms.coverage(text[s:e]) + (1.5 if has_kind(s, e) else 0.0)
+              for s, e in pieces]
     best = max(range(len(pieces)), key=lambda i: (scores[i], -i))
     first = last = best
     if best > 0 and terms.coverage(text[pieces[best - 1][0]:pieces[best - 1][1]]) > 0:

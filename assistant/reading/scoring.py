@@ -55,6 +55,7 @@ class TermWeights:
     runs: tuple[str, ...] = ()  # the facet's own wording, in runs of Chinese characters
     nouns: frozenset[str] = frozenset()  # the facet's own words that are nouns
     values: frozenset[float] = frozenset()  # numbers the facet names ("不到5万的" -> 50000)
+    borrowed: frozenset[str] = frozenset()  # words taken from the part before a follow-up
 
     def names_value(self, quantities: tuple[Quantity, ...] | list[Quantity]) -> bool:
         """True if one of the quantities is a number the facet names (5万 = 五万元)."""
@@ -73,15 +74,19 @@ class TermWeights:
 
     @property
     def heaviest(self) -> str | None:
-        """The rarest noun the facet uses (else its rarest word): what it is about, if anything is."""
-        pool = [w for w in self.weights if w in self.nouns] or list(self.weights)
-        return max(pool, key=self.weights.__getitem__) if pool else None
+        """The rarest word the facet itself uses: what it is about, if anything is."""
+        return self.heaviest_of([w for w in self.weights if w not in self.borrowed] or list(self.weights))
+
+    def heaviest_of(self, words: list[str]) -> str | None:
+        return max(words, key=self.weights.__getitem__) if words else None
 
     @property
     def total(self) -> float:
         return sum(self.weights.values()) or 1.0
 
     def match(self, word: str, text: str) -> float:
+        if word.isascii():  # words are kept lower-cased (gdp, ip); the text says GDP
+            text = text.lower()
         if word in text or any(alt in text for alt in self.alternatives.get(word, ())):
             return 1.0
         grams = bigrams(word)
@@ -93,6 +98,14 @@ class TermWeights:
         if not self.weights:
             return 0.0
         return sum(w * self.match(t, text) for t, w in self.weights.items()) / self.total
+
+    def own_coverage(self, text: str) -> float:
+        """Coverage of the facet's own words, without those borrowed from the part before it
+        ("依托啥平台" is about 依托 and 平台, not about the 运营中心 the first part named)."""
+        own = {t: w for t, w in self.weights.items() if t not in self.borrowed}
+        if not own or not self.borrowed:
+            return self.coverage(text)
+        return sum(w * self.match(t, text) for t, w in own.items()) / sum(own.values())
 
     def matched(self, text: str) -> list[str]:
         return [t for t in self.weights if self.match(t, text) >= 1.0]
@@ -119,8 +132,11 @@ class Vocabulary:
         weights: dict[str, float] = {}
         alternatives: dict[str, tuple[str, ...]] = {}
         expansions = expansions_in(f"{facet.text} {facet.context}")
+        borrowed: set[str] = set()
         for text, factor in ((facet.topic, 1.0), (facet.context, 0.35)):
             for word in content_words(text, places):
+                if factor < 1.0 and word not in weights:
+                    borrowed.add(word)
                 alts = tuple(expansions.get(word, ()))
                 if word in weights or not (self.frequency_of(word) or any(self.frequency_of(a) for a in alts)):
                     continue
@@ -137,7 +153,8 @@ class Vocabulary:
                     if word not in weights and self.frequency_of(word):
                         weights[word] = 0.8 * max(self.idf(word), 0.2)
         runs = tuple(r for r in re.findall(r"[\u4e00-\u9fff]+", strip_query_filler(facet.text)) if len(r) >= MIN_SHARED_RUN)
-        return TermWeights(weights, alternatives, runs, frozenset(nouns_in(facet.topic)), values_in(facet.text))
+        return TermWeights(weights, alternatives, runs, frozenset(nouns_in(facet.topic)), values_in(facet.text),
+                           frozenset(borrowed & set(weights)))
 
 
 def type_fit(candidate: Candidate, facet: Facet) -> float:
@@ -172,16 +189,20 @@ class ScoredCandidate:
     context: float  # share found in the clause's heading, section and title
     fit: float
     score: float
-    setting: str = ""  # the sentence's clause with its heading and document title
+    title: str = ""  # the title of the sentence's document
+
+    @property
+    def setting(self) -> str:
+        """The sentence's clause with its heading and document title."""
+        return f"{self.title} {self.candidate.chunk.heading} {self.candidate.chunk.text}"
 
 
 def score(candidate: Candidate, facet: Facet, terms: TermWeights, title: str) -> ScoredCandidate:
     coverage = terms.coverage(candidate.text)
-    setting = f"{title} {candidate.chunk.heading} {candidate.chunk.text}"
-    context = terms.coverage(setting)
+    context = terms.coverage(f"{title} {candidate.chunk.heading} {candidate.chunk.text}")
     fit = type_fit(candidate, facet)
     head = terms.heaviest
     about = HEAD_WEIGHT if head is not None and terms.match(head, candidate.text) >= 1.0 else 0.0
     verbatim = min(SHARED_RUN_CAP, SHARED_RUN_WEIGHT * max(0, terms.shared_run(candidate.text) - MIN_SHARED_RUN + 1))
     total = coverage + 0.35 * context + 0.45 * fit + 0.15 / (1 + candidate.rank) + verbatim + about
-    return ScoredCandidate(candidate, coverage, context, fit, total, setting)
+    return ScoredCandidate(candidate, coverage, context, fit, total, title)

@@ -57,7 +57,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (SUPPORT, re.compile(r"支持|扶持|补贴|资助|奖励|补助|优惠|帮助|帮扶|有啥|有什么|政策|措施|help|support|subsid", re.I)),
 ]
 
-_KIND_NOUNS = re.compile(r"比例|比率|占比|比重|百分比|金额|数额|额度|数量|数值|期限|时限|日期|时间")
+_KIND_NOUNS = re.compile(r"比例|比率|占比|比重|百分比|金额|数额|额度|数量|数值|期限|时限|日期|时间|"
+                         r"至少|最多|最高|最低|上限|下限|一共|总共|平均|大约|[亿万千]?元|工作日|个月")
 _ASKS_MONEY = re.compile(r"罚|奖励|奖金|补贴|补助|资助|经费|费用|多少钱|[万亿]?元|资金|贴息|收费|赔偿|金额|数额|额度")
 _ASKS_COUNT = re.compile(r"(几|多少)(个|件|项|家|条|名|所|类|批|部|次|方面)")
 _SPLIT = re.compile(r"[?？；;]+|(?<=[吗呢])[，,]|[，,]\s*(?:另外|还有|以及|同时|并且|那|而且)|\s+(?:另外|还有)")
@@ -77,8 +78,8 @@ class Facet:
 
     @property
     def topic(self) -> str:
-        """The facet without the nouns that only name the kind of number it asks for (补贴**比例**,
-        罚款**金额**, 办理**期限**): a sentence states those as a number, not as the word."""
+        """The facet without the words that only name the kind of number it asks for (补贴**比例**,
+        罚款**金额**, **几个工作日**, **至少**多少): a sentence states those as a number, not as the word."""
         return _KIND_NOUNS.sub(" ", self.text) if self.quantity_kinds else self.text
 
     @property
