@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from assistant.models import Chunk
 from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in, nouns_in
 from assistant.text.numbers import Quantity, values_in
@@ -157,6 +158,14 @@ class Vocabulary:
                            frozenset(borrowed & set(weights)))
 
 
+def row_has_figures(chunk: Chunk) -> bool:
+    """True if a table row gives a figure in one of its value cells (a row whose cells are empty
+    names the indicator but answers nothing)."""
+    row = chunk.row or {}
+    cells = list(row.values())[1:]  # the first cell names the row
+    return any(re.search(r"\d", value or "") for value in cells)
+
+
 def type_fit(candidate: Candidate, facet: Facet) -> float:
     """1 if the sentence holds an answer of the expected type, 0.5 for a weaker sign, else 0."""
     answer_type = facet.answer_type
@@ -166,7 +175,7 @@ def type_fit(candidate: Candidate, facet: Facet) -> float:
         return 1.0 if candidate.chunk.section else 0.0
     if kinds is not None:
         if candidate.chunk.kind == "table_row" and answer_type != types.DATE:
-            return 1.0 if re.search(r"\d", text) else 0.0
+            return 1.0 if row_has_figures(candidate.chunk) else 0.0
         if any(q.kind in kinds for q in candidate.quantities):
             return 1.0
         return 0.3 if answer_type == types.DATE and DATE_WORD.search(text) else 0.0

@@ -60,6 +60,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 _KIND_NOUNS = re.compile(r"比例|比率|占比|比重|百分比|金额|数额|额度|数量|数值|期限|时限|日期|时间|"
                          r"至少|最多|最高|最低|上限|下限|一共|总共|平均|大约|[亿万千]?元|工作日|个月")
 _ASKS_MONEY = re.compile(r"罚|奖励|奖金|补贴|补助|资助|经费|费用|多少钱|[万亿]?元|资金|贴息|收费|赔偿|金额|数额|额度")
+_ASKS_SUM = re.compile(r"(多少|几)(万|亿|千|百)?(块|元|钱)|(多少|几)[万亿](?![件个项家人户])")
 _ASKS_COUNT = re.compile(r"(几|多少)(个|件|项|家|条|名|所|类|批|部|次|方面)")
 _SPLIT = re.compile(r"[?？；;]+|(?<=[吗呢])[，,]|[，,]\s*(?:另外|还有|以及|同时|并且|那|而且)|\s+(?:另外|还有)")
 _RESPECTIVELY = re.compile(r"分别|各自|各是")
@@ -89,6 +90,8 @@ class Facet:
         kinds = QUANTITY_KINDS.get(self.answer_type)
         if self.answer_type != AMOUNT:
             return kinds
+        if _ASKS_SUM.search(self.text):  # "多少万", "多少钱": a sum of money, nothing else
+            return frozenset({numbers.MONEY})
         if _ASKS_MONEY.search(self.text):
             return frozenset({numbers.MONEY, numbers.MULTIPLE, numbers.PERCENT})
         if _ASKS_COUNT.search(self.text):
