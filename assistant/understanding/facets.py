@@ -107,10 +107,10 @@ _ASKS_QUANTITY = re.compile(r"多少|几|多久|多长|哪天|哪年|何时|什�
 
 def answer_type(text: str) -> str:
     text = text.strip(" ?？。.!！")
-    if _PLAIN_YESNO.search(text) and not _ASKS_QUANTITY.search(text):
-        return YESNO
     for kind, pattern in _TYPE_RULES:
         if pattern.search(text):
+            if kind in QUANTITY_KINDS and _PLAIN_YESNO.search(text) and not _ASKS_QUANTITY.search(text):
+                return YESNO  # "算不算在期限里": a deadline named, a yes or no asked
             return kind
     return GENERAL
 
