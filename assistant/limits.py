@@ -51,6 +51,23 @@ def first_invalid_text(value: Any, path: tuple[str | int, ...] = ()) -> tuple[st
     return None
 
 
+class QuestionError(ValueError):
+    """A question the assistant refuses to process; the message says why."""
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    """The question stripped, or QuestionError: empty, over ``max_chars``, not valid Unicode.  Here
+    (not in the service) so that the command line can check a question before loading anything."""
+    text = (question or "").strip()
+    if not text:
+        raise QuestionError("the question is empty")
+    if len(text) > max_chars:
+        raise QuestionError(f"the question has {len(text)} characters; the limit is {max_chars}")
+    if not is_valid_unicode(text):
+        raise QuestionError(invalid_unicode_message("question"))
+    return text
+
+
 class UserInput(BaseModel):
     """Base of request models carrying user text: a string that is not valid Unicode anywhere in
     the input is refused with a message naming its field, before any field is looked at."""

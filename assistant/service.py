@@ -17,7 +17,7 @@ from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
-from assistant.limits import invalid_unicode_message, is_valid_unicode
+from assistant.limits import QuestionError, invalid_unicode_message, is_valid_unicode, validate_question
 from assistant.models import Answer, Turn
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
 from assistant.matching.presenter import match_answer
@@ -41,21 +41,6 @@ log = logging.getLogger(__name__)
 
 ORPHAN_FOLLOW_UP = ("这像是接着上一个问题的追问，但本次对话没有上一轮问题；请把问题说完整，"
                     "例如“武汉知识产权金融赋能这项任务的责任单位是哪些？”。")
-
-
-class QuestionError(ValueError):
-    """A question the assistant refuses to process; the message says why."""
-
-
-def validate_question(question: str, max_chars: int) -> str:
-    text = (question or "").strip()
-    if not text:
-        raise QuestionError("the question is empty")
-    if len(text) > max_chars:
-        raise QuestionError(f"the question has {len(text)} characters; the limit is {max_chars}")
-    if not is_valid_unicode(text):
-        raise QuestionError(invalid_unicode_message("question"))
-    return text
 
 
 def validate_history(history: list[Turn], max_chars: int) -> list[Turn]:
