@@ -169,8 +169,9 @@ class PolicyAssistant:
             return True
 
     @classmethod
-    def open(cls, settings: Settings, build_if_missing: bool = False) -> PolicyAssistant:
-        """Load the index (building the default one from the bundled corpus if allowed and absent)."""
+    def open(cls, settings: Settings, build_if_missing: bool = False, show_progress: bool = False) -> PolicyAssistant:
+        """Load the index (building the default one from the bundled corpus if allowed and absent,
+        with a progress bar if ``show_progress``)."""
         encoder: Encoder | None = None
         try:
             index = load_index(settings.index_dir, settings.model)
@@ -179,7 +180,7 @@ class PolicyAssistant:
                 raise
             log.info("no index at %s: building it from the bundled corpus", settings.index_dir)
             encoder = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
-            build_index(settings, encoder=encoder)
+            build_index(settings, encoder=encoder, show_progress=show_progress)
             index = load_index(settings.index_dir, settings.model)
         encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
         return cls(settings, index, encoder)
