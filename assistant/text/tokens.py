@@ -9,7 +9,7 @@ from functools import lru_cache
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-zA-Z]+|\d+(?:\.\d+)?")
 # Function words and query filler that carry no topic; dropped from both sides.
 STOP_CHARS = set("的了和与及或在是为对将把被等之其")
-_QUERY_FILLER = re.compile(r"(请问|请教|一下|什么|怎么|怎样|如何|哪些|哪个|哪家|是否|有没有|能不能|可以吗|吗|呢|啊|吧)")
+_QUERY_FILLER = re.compile(r"(请问|请教|一下|什么|啥|怎么|咋|怎样|如何|哪些|哪个|哪家|是否|有没有|能不能|可以吗|吗|呢|啊|吧)")
 
 
 def bigrams(text: str) -> list[str]:

@@ -106,7 +106,7 @@ _ASKS_QUANTITY = re.compile(r"多少|几|多久|多长|哪天|哪年|何时|什�
 
 
 def answer_type(text: str) -> str:
-    text = text.strip(" ?？。.!！")
+    text = text.strip(" ?？。.!！").replace("咋", "怎么")  # colloquial 咋 = 怎么
     for kind, pattern in _TYPE_RULES:
         if pattern.search(text):
             if kind in QUANTITY_KINDS and _PLAIN_YESNO.search(text) and not _ASKS_QUANTITY.search(text):
@@ -115,7 +115,7 @@ def answer_type(text: str) -> str:
     return GENERAL
 
 
-_ASKS = re.compile(r"什么|啥|哪|怎|如何|吗|嘛|\b(what|how)\b", re.I)
+_ASKS = re.compile(r"什么|啥|咋|哪|怎|如何|吗|嘛|\b(what|how)\b", re.I)
 
 
 def _has_question_word(text: str) -> bool:
