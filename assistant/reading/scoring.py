@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.models import Chunk
 from assistant.reading.candidates import Candidate
-from assistant.text.lexicon import content_words, expansions_in, nouns_in
+from assistant.text.lexicon import content_words, expansions_in
 from assistant.text.numbers import Quantity, values_in
 from assistant.text.tokens import bigrams, strip_query_filler
 from assistant.understanding import facets as types
@@ -54,7 +54,6 @@ class TermWeights:
     weights: dict[str, float]
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     runs: tuple[str, ...] = ()  # the facet's own wording, in runs of Chinese characters
-    nouns: frozenset[str] = frozenset()  # the facet's own words that are nouns
     values: frozenset[float] = frozenset()  # numbers the facet names ("不到5万的" -> 50000)
     borrowed: frozenset[str] = frozenset()  # words taken from the part before a follow-up
 
@@ -154,7 +153,7 @@ class Vocabulary:
                     if word not in weights and self.frequency_of(word):
                         weights[word] = 0.8 * max(self.idf(word), 0.2)
         runs = tuple(r for r in re.findall(r"[\u4e00-\u9fff]+", strip_query_filler(facet.text)) if len(r) >= MIN_SHARED_RUN)
-        return TermWeights(weights, alternatives, runs, frozenset(nouns_in(facet.topic)), values_in(facet.text),
+        return TermWeights(weights, alternatives, runs, values_in(facet.text),
                            frozenset(borrowed & set(weights)))
 
 

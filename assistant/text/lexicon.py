@@ -109,10 +109,3 @@ def content_words(text: str, places: tuple[str, ...] | list[str] = ()) -> list[s
         words.append(word)
     return list(dict.fromkeys(words))
 
-
-def nouns_in(text: str) -> set[str]:
-    """The common nouns of a text (jieba's n, vn, nz …; not person or place names): what it is about."""
-    jieba_module()
-    import jieba.posseg
-
-    return {t.word for t in jieba.posseg.lcut(text.lower()) if t.flag.startswith(("n", "vn")) and t.flag not in ("nr", "ns")}
