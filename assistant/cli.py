@@ -1,42 +1,45 @@
-"""Command line: ingest, add, remove, ask, chat, match, serve, mcp, feedback, docs, doc, eval, match-eval."""
+"""Command line: ingest, add, remove, ask, chat, match, serve, mcp, feedback, docs, doc, eval, match-eval.
+
+Imports are made where a command needs them: `--help` and `ask --server URL` never import torch,
+FAISS or FastAPI (`python -X importtime -m assistant --help` shows what is loaded).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-from dataclasses import asdict
 import logging
+import os
+import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.embedding.encoder import Encoder, ModelLoadError
-from assistant.evaluation import GoldFileError, evaluate, load_gold
-from assistant.ingest.reader import UnreadableFileError
-from pydantic import ValidationError
-
-from assistant.ingest.overrides import LEGAL_FLAGS, MetadataOverrides
-from assistant.limits import escape_controls, escape_controls_json
-from assistant.matching.matcher import EnterpriseProfile, ProfileError
-from assistant.matching.presenter import match_text, match_to_dict
-from assistant.models import Answer, Turn
-from assistant.retrieval.retriever import Filters
-from assistant.service import (
-    PolicyAssistant,
-    QuestionError,
-    build_index,
-    check_filters,
-    describe_document,
-    describe_documents,
-    validate_question,
-)
-from assistant.settings import Settings
-from assistant.store.index import IndexProblem, load_index
-from assistant.store.updater import IndexUpdater, UpdateError
+if TYPE_CHECKING:
+    from assistant.ingest.overrides import MetadataOverrides
+    from assistant.models import Answer, Turn
+    from assistant.retrieval.retriever import Filters
+    from assistant.service import PolicyAssistant
+    from assistant.settings import Settings
+    from assistant.store.updater import IndexUpdater
+    from assistant.terminal import Answerer
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+WORKER_HEALTHCHECK_SECONDS = 60  # a worker importing torch on a busy machine must not be taken for hung
+# Failures reported in one line with their exit status, named by module so that naming them costs
+# no import: an error can only come from a module that was imported (looked up in sys.modules).
+EXPECTED_ERRORS = (
+    ("assistant.limits", "QuestionError", EXIT_USAGE),
+    ("assistant.store.updater", "UpdateError", EXIT_USAGE),
+    ("assistant.store.index", "IndexProblem", EXIT_FAILURE),
+    ("assistant.embedding.encoder", "ModelLoadError", EXIT_FAILURE),
+    ("assistant.evaluation", "GoldFileError", EXIT_FAILURE),
+    ("assistant.ingest.reader", "UnreadableFileError", EXIT_FAILURE),
+    ("assistant.remote", "ServerUnavailable", EXIT_FAILURE),
+    ("builtins", "FileNotFoundError", EXIT_FAILURE),
+)
 
 
 class CliError(Exception):
@@ -46,6 +49,8 @@ class CliError(Exception):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from assistant.settings import Settings
+
     overrides: dict[str, Any] = {}
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
@@ -57,10 +62,33 @@ def _dump(data: Any) -> None:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
+    from assistant.retrieval.retriever import Filters
+
     return Filters(doc_ids=frozenset(args.doc or []), jurisdictions=frozenset(args.jurisdiction or []))
 
 
+def _announce_build(settings: Settings, build_if_missing: bool) -> bool:
+    """True, with a note on stderr, when the default index is about to be built (about a minute:
+    never silently)."""
+    from assistant.store.index import version_name
+
+    if not build_if_missing or version_name(settings.index_dir) is not None:
+        return False
+    print(f"还没有索引：正在用内置语料建立 {settings.index_dir}（首次需要约一分钟，进度如下）…", file=sys.stderr)
+    return True
+
+
+def _open(settings: Settings, build_if_missing: bool) -> PolicyAssistant:
+    """The assistant in this process; a first index is built with its progress shown."""
+    from assistant.service import PolicyAssistant
+
+    building = _announce_build(settings, build_if_missing)
+    return PolicyAssistant.open(settings, build_if_missing=build_if_missing, show_progress=building)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.service import build_index
+
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] or None
     report = build_index(settings, paths, show_progress=not args.quiet)
@@ -76,6 +104,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> MetadataOverrides | None:
+    from pydantic import ValidationError
+
+    from assistant.ingest.overrides import LEGAL_FLAGS, MetadataOverrides
+
     fields = {name: getattr(args, name) for name in ("title", "issuer", "number", "date", "jurisdiction", "period",
                                                      "supersedes", *LEGAL_FLAGS) if getattr(args, name, None)}
     if not fields:
@@ -91,6 +123,9 @@ def _overrides(args: argparse.Namespace) -> MetadataOverrides | None:
 
 
 def _updater(settings: Settings) -> IndexUpdater:
+    from assistant.embedding.encoder import Encoder
+    from assistant.store.updater import IndexUpdater
+
     return IndexUpdater(settings, Encoder(settings.model, settings.cache_dir, settings.embed_batch_size))
 
 
@@ -112,19 +147,20 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_answer(answer: Answer, as_json: bool, assistant: PolicyAssistant) -> None:
+def _print_answer(answer: Answer, as_json: bool, answerer: Answerer) -> None:
     """--json: the answer contract (offsets included); otherwise the text with `《short title》 section` sources."""
-    from assistant.short_titles import index_short_titles
     from assistant.terminal import format_answer
 
     if as_json:
         _dump(answer.model_dump())
     else:
-        print(format_answer(answer, index_short_titles(assistant.current().index)))
+        print(format_answer(answer, answerer.short_titles()))
 
 
 def _history(path: str | None) -> list[Turn]:
     """Prior turns from a JSON file: [{"question": ..., "answer": ...}, ...]."""
+    from assistant.models import Turn
+
     if not path:
         return []
     try:
@@ -135,23 +171,51 @@ def _history(path: str | None) -> list[Turn]:
                        EXIT_USAGE) from err
 
 
+def _server(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The server that answers: --server, else POLICY_ASSISTANT_SERVER unless --local or --index
+    (a local index) is given; None = answer in this process."""
+    if args.server and (args.local or args.index):
+        raise CliError("--server 不能与 --local 或 --index 同时使用：服务器用它自己的索引回答", EXIT_USAGE)
+    if args.server:
+        return args.server
+    return None if args.local or args.index else settings.server
+
+
+def _answerer(args: argparse.Namespace, settings: Settings) -> Answerer:
+    """A running server when one is configured (no model loaded here), else the assistant in this
+    process; either way with the command's --doc, --jurisdiction and --k."""
+    server = _server(args, settings)
+    if server:
+        from assistant.remote import RemoteAssistant
+
+        return RemoteAssistant(server, settings.server_timeout, args.k, frozenset(args.doc or []),
+                               frozenset(args.jurisdiction or []))
+    from assistant.service import check_filters
+    from assistant.terminal import LocalAssistant
+
+    assistant = _open(settings, build_if_missing=not args.index)
+    filters = _filters(args)
+    check_filters(filters, assistant.index)  # an unknown --doc / --jurisdiction lists the known ones
+    return LocalAssistant(assistant, filters, args.k)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.limits import QuestionError, validate_question
+
     settings = _settings(args)
     history = _history(args.history)
     if args.question != "-":
         validate_question(args.question, settings.max_question_chars)  # fail before loading anything
-    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
-    filters = _filters(args)
-    check_filters(filters, assistant.index)  # an unknown --doc / --jurisdiction lists the known ones
+    answerer = _answerer(args, settings)
     if args.question != "-":
-        _print_answer(assistant.ask(args.question, args.k, filters, history), args.json, assistant)
+        _print_answer(answerer.ask(args.question, history), args.json, answerer)
         return 0
     status = 0
     for number, line in enumerate(sys.stdin, start=1):  # one question a line, one JSON answer a line
         if not line.strip():
             continue
         try:
-            _dump(assistant.ask(line, args.k, filters).model_dump())
+            _dump(answerer.ask(line).model_dump())
         except QuestionError as err:
             _dump({"question": line.strip()[:200], "error": f"line {number}: {err}"})
             status = EXIT_USAGE
@@ -164,11 +228,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.terminal import ChatSession, line_reader
 
     settings = _settings(args)
-    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
-    filters = _filters(args)
-    check_filters(filters, assistant.index)
+    answerer = _answerer(args, settings)
     read_line = line_reader(settings.cache_dir / "chat-history", sys.stdin, sys.stdout)
-    return ChatSession(assistant, filters, args.k, print).run(read_line)
+    return ChatSession(answerer, print).run(read_line)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -177,12 +239,17 @@ def _split(values: list[str] | None) -> list[str]:
 
 def cmd_match(args: argparse.Namespace) -> int:
     """Measures that apply to an enterprise profile."""
+    from pydantic import ValidationError
+
+    from assistant.matching.matcher import EnterpriseProfile, ProfileError
+    from assistant.matching.presenter import match_text, match_to_dict
+
     try:
         profile = EnterpriseProfile(location=args.location, traits=_split(args.traits), needs=_split(args.needs))
     except ValidationError as err:
         raise CliError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors()), EXIT_USAGE) from None
     settings = _settings(args)
-    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
+    assistant = _open(settings, build_if_missing=not args.index)
     try:
         result = assistant.match(profile, limit=args.limit, exclude_ended=args.exclude_ended)
     except ProfileError as err:
@@ -203,7 +270,7 @@ def cmd_match_eval(args: argparse.Namespace) -> int:
         audiences = load_audiences(Path(args.audience)) if args.audience else {}
     except (OSError, ValueError) as err:
         raise CliError(str(err), EXIT_USAGE) from None
-    assistant = PolicyAssistant.open(_settings(args), build_if_missing=not args.index)
+    assistant = _open(_settings(args), build_if_missing=not args.index)
     report = evaluate_matcher(lambda profile, k: assistant.match(profile, limit=k), assistant.index, cases, args.k,
                               audiences)
     if args.json:
@@ -214,14 +281,28 @@ def cmd_match_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The HTTP API and web chat; the model and index load once at start-up."""
+    """The HTTP API and web chat in N worker processes sharing one listening socket; each loads
+    the model and the read-only index once and follows new index versions by itself."""
     import uvicorn
 
-    from assistant.api.app import create_app
+    from assistant.runtime import server_log_config
+    from assistant.store.index import load_index, version_name
 
     settings = _settings(args)
-    app = create_app(settings, build_if_missing=not args.index)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    workers = args.workers or settings.workers
+    if _announce_build(settings, build_if_missing=not args.index):  # once here, never by each worker
+        from assistant.service import build_index
+
+        build_index(settings, show_progress=True)
+    elif version_name(settings.index_dir) is None:
+        load_index(settings.index_dir, settings.model)  # raises the error that says how to build it
+    # workers are fresh processes: they read their settings from the environment they inherit
+    os.environ["POLICY_ASSISTANT_INDEX_DIR"] = str(settings.index_dir.resolve())
+    print(f"policy-assistant: serving http://{args.host}:{args.port}/ with {workers} worker process(es), "
+          f"{settings.threads} compute thread(s) each; index {settings.index_dir}", file=sys.stderr, flush=True)
+    uvicorn.run("assistant.api.app:create_worker_app", factory=True, host=args.host, port=args.port, workers=workers,
+                log_config=server_log_config(args.verbose), access_log=args.verbose,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     return 0
 
 
@@ -229,7 +310,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     """The assistant as an MCP server: stdio (default) or streamable HTTP at http://HOST:PORT/mcp."""
     from assistant.mcp_server import serve
 
-    assistant = PolicyAssistant.open(_settings(args), build_if_missing=not args.index)
+    assistant = _open(_settings(args), build_if_missing=not args.index)
     if args.http:
         print(f"MCP server (streamable HTTP) at http://{args.host}:{args.port}/mcp", file=sys.stderr)
     serve(assistant, http=args.http, host=args.host, port=args.port)
@@ -239,6 +320,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_feedback(args: argparse.Namespace) -> int:
     """Feedback users left on answers, for the operator."""
     from assistant.feedback import FeedbackStore
+    from assistant.limits import escape_controls, escape_controls_json
 
     settings = _settings(args)
     path = settings.data_dir / "feedback.sqlite3"
@@ -255,11 +337,15 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):
+    from assistant.store.index import load_index
+
     settings = _settings(args)
     return load_index(settings.index_dir, settings.model)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from assistant.service import describe_documents
+
     rows = describe_documents(_load(args), _settings(args).today)
     if args.json:
         _dump(rows)
@@ -273,6 +359,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_doc(args: argparse.Namespace) -> int:
+    from assistant.service import describe_document
+
     index = _load(args)
     data = describe_document(index, args.doc_id, _settings(args).today)
     if data is None:
@@ -287,9 +375,11 @@ def cmd_doc(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import evaluate, load_gold
+
     settings = _settings(args)
     items = load_gold(Path(args.file))
-    assistant = PolicyAssistant.open(settings, build_if_missing=not args.index)
+    assistant = _open(settings, build_if_missing=not args.index)
     report = evaluate(assistant.index, items, lambda q, h: assistant.ask(q, max(args.k, settings.top_k), history=h),
                       args.k)
     if args.json:
@@ -322,6 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index", metavar="DIR", help="index directory (default: ./index or POLICY_ASSISTANT_INDEX_DIR)")
         return p
 
+    def with_server(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--server", metavar="URL", help="ask a running `policy-assistant serve` (e.g. "
+                       "http://127.0.0.1:8000; default: POLICY_ASSISTANT_SERVER) instead of loading the model here")
+        p.add_argument("--local", action="store_true", help="answer in this process even if a server is configured")
+        return p
+
     p = with_index(sub.add_parser("ingest", help="build the index from files or folders (default: bundled corpus)"))
     p.add_argument("paths", nargs="*", help=".txt/.md files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -352,13 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append", help="only this document id (repeatable)")
     p.add_argument("--jurisdiction", action="append", help="only documents of this jurisdiction, e.g. 武汉 (repeatable)")
     p.add_argument("--history", metavar="FILE", help="earlier turns as a JSON list of {question, answer}")
-    p.set_defaults(func=cmd_ask)
+    with_server(p).set_defaults(func=cmd_ask)
 
     p = with_index(sub.add_parser("chat", help="an interactive conversation in the terminal"))
     p.add_argument("--k", type=int, default=None)
     p.add_argument("--doc", action="append")
     p.add_argument("--jurisdiction", action="append")
-    p.set_defaults(func=cmd_chat)
+    with_server(p).set_defaults(func=cmd_chat)
 
     p = with_index(sub.add_parser("match", help="measures that apply to an enterprise profile"))
     p.add_argument("--location", help="province, city or district (武汉, Wuhan, 南宁)")
@@ -381,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_index(sub.add_parser("serve", help="run the HTTP API and the web chat"))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes sharing the port (default 1 or POLICY_ASSISTANT_WORKERS); "
+                        "about one per core, each holds the model (~0.6 GB)")
     p.set_defaults(func=cmd_serve)
 
     p = with_index(sub.add_parser("mcp", help="serve the assistant to MCP hosts (stdio, or --http)"))
@@ -416,17 +515,29 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "k", None) is not None and not 1 <= args.k <= 50:
         print("error: --k must be between 1 and 50", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        return args.func(args)
-    except QuestionError as err:
-        print(f"error: {err}", file=sys.stderr)
+    if getattr(args, "workers", None) is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    from assistant.runtime import limit_threads
+
+    try:
+        limit_threads(_settings(args).threads)  # before torch or FAISS is imported by any command
+        return args.func(args)
     except CliError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.code
-    except UpdateError as err:
+    except Exception as err:  # noqa: BLE001 - only the expected failures are caught; others re-raised
+        code = _exit_status(err)
+        if code is None:
+            raise
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except (IndexProblem, ModelLoadError, GoldFileError, UnreadableFileError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_FAILURE
+        return code
+
+
+def _exit_status(err: Exception) -> int | None:
+    """The exit status of an expected failure (EXPECTED_ERRORS), None for anything else."""
+    for module, name, code in EXPECTED_ERRORS:
+        kind = getattr(sys.modules.get(module), name, None)
+        if kind is not None and isinstance(err, kind):
+            return code
+    return None

@@ -24,7 +24,7 @@ from assistant.matching.presenter import match_answer
 from assistant.matching.validity import Validity, resolved_repeals, validities
 from assistant.matching.profile import profile_from_question
 from assistant.understanding.question import QuestionAnalysis, analyse_question
-from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
+from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk, make_retriever
 from assistant.settings import Settings
 from assistant.store.updater import IndexUpdater, ingester
 from assistant.store.index import (
@@ -39,6 +39,7 @@ from assistant.store.index import (
 log = logging.getLogger(__name__)
 
 
+WARM_UP_QUESTION = "知识产权质押融资由哪个部门牵头，目标是多少？"
 ORPHAN_FOLLOW_UP = ("这像是接着上一个问题的追问，但本次对话没有上一轮问题；请把问题说完整，"
                     "例如“武汉知识产权金融赋能这项任务的责任单位是哪些？”。")
 
@@ -126,7 +127,7 @@ class PolicyAssistant:
         )
 
     def _build(self, index: PolicyIndex) -> LoadedIndex:
-        retriever = HybridRetriever(index, self.encoder, self.settings.rrf_k, self.settings.candidates)
+        retriever = make_retriever(self.settings, index, self.encoder)  # embedded or Milvus (the store setting)
         standing = validities(index, self.settings.today)
         return LoadedIndex(
             index=index,
@@ -203,6 +204,11 @@ class PolicyAssistant:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
                                          "resolved_question": resolved if resolved != text else None})
+
+    def warm_up(self) -> None:
+        """Answer one question, so that what loads on first use (jieba's dictionary, compiled
+        patterns: about 1.5 s) is paid at start-up, not by the first user."""
+        self.ask(WARM_UP_QUESTION)
 
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[ScoredChunk]:
         """The clauses retrieved for a query, best first (no reading, no answer)."""

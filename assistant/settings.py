@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(
         None, description="Bearer key clients must send to the OpenAI-compatible /v1 endpoints; unset = open."
     )
+    threads: int = Field(1, ge=1, le=256, description="Compute threads (torch, FAISS, BLAS) of each process: each "
+                         "server worker, the CLI, the MCP server (applied by assistant/runtime.py).")
+    server: str | None = Field(None, description="URL of a running `policy-assistant serve` (http://127.0.0.1:8000) "
+                               "that `ask` and `chat` send questions to instead of loading the model; unset = local.")
+    server_timeout: float = Field(60.0, gt=0, description="Seconds `ask`/`chat` wait for that server's answer.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes of `serve` (--workers overrides); each holds "
+                         "the model, so about one per core.")
 
     @field_validator("trusted_hosts", mode="before")
     @classmethod

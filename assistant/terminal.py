@@ -1,20 +1,27 @@
 """The terminal side of `ask` and `chat`: answers printed with their sources as `《short title》 section`
-(offsets stay in --json), and the interactive chat loop with line editing, history and commands."""
+(offsets stay in --json), and the interactive chat loop with line editing, history and commands.
+
+The answers come from an ``Answerer``: the assistant in this process (``LocalAssistant``) or a
+running server (``assistant.remote.RemoteAssistant``).  Nothing heavy is imported here, so that a
+chat with a server never loads torch or FAISS.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from prompt_toolkit import PromptSession
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-
+from assistant.limits import QuestionError
 from assistant.models import Answer, Turn
-from assistant.retrieval.retriever import Filters
-from assistant.service import PolicyAssistant, QuestionError
-from assistant.short_titles import index_short_titles
+from assistant.remote import ServerUnavailable
+
+if TYPE_CHECKING:
+    from prompt_toolkit import PromptSession
+
+    from assistant.retrieval.retriever import Filters
+    from assistant.service import PolicyAssistant
 
 SOURCES_HEADING = "来源："
 COMMANDS = {
@@ -41,6 +48,31 @@ def format_answer(answer: Answer, short_titles: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+class Answerer(Protocol):
+    """Whatever answers the terminal's questions, with its filters and top_k already chosen."""
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer: ...
+
+    def short_titles(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class LocalAssistant:
+    """The assistant loaded in this process."""
+
+    assistant: PolicyAssistant
+    filters: Filters | None = None
+    top_k: int | None = None
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        return self.assistant.ask(question, self.top_k, self.filters, history)
+
+    def short_titles(self) -> dict[str, str]:
+        from assistant.short_titles import index_short_titles
+
+        return index_short_titles(self.assistant.current().index)
+
+
 def help_text() -> str:
     return "可用命令：\n" + "\n".join(f"  {name:<6} {what}" for name, what in COMMANDS.items()) + \
         "\n其他输入都作为问题提交；↑/↓ 翻看以前的问题，←/→ 编辑本行。"
@@ -56,6 +88,9 @@ def line_reader(history_file: Path | None, stdin: TextIO, stdout: TextIO) -> Cal
 
 def prompt_session(history_file: Path | None, **options: Any) -> PromptSession:
     """A prompt_toolkit session whose ↑/↓ history is kept in `history_file` across chats."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+
     history: History = InMemoryHistory()
     if history_file is not None:
         try:
@@ -68,11 +103,9 @@ def prompt_session(history_file: Path | None, **options: Any) -> PromptSession:
 
 @dataclass
 class ChatSession:
-    """One terminal conversation: questions go to the assistant with the earlier turns."""
+    """One terminal conversation: questions go to the answerer with the earlier turns."""
 
-    assistant: PolicyAssistant
-    filters: Filters
-    top_k: int | None
+    answerer: Answerer
     write: Callable[[str], None]
     history: list[Turn] = field(default_factory=list)
 
@@ -96,11 +129,11 @@ class ChatSession:
 
     def _ask(self, question: str) -> None:
         try:
-            answer = self.assistant.ask(question, self.top_k, self.filters, self.history)
-        except QuestionError as err:
+            answer = self.answerer.ask(question, self.history)
+        except (QuestionError, ServerUnavailable) as err:  # the chat goes on: the next question may work
             self.write(f"出错了：{err}")
             return
-        self.write(format_answer(answer, index_short_titles(self.assistant.current().index)) + "\n")
+        self.write(format_answer(answer, self.answerer.short_titles()) + "\n")
         self.history.append(Turn(question=question, answer=answer.answer))
 
     def run(self, read_line: Callable[[str], str]) -> int:

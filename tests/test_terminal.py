@@ -13,7 +13,7 @@ from prompt_toolkit.output import DummyOutput
 from assistant.cli import main
 from assistant.retrieval.retriever import Filters
 from assistant.short_titles import index_short_titles
-from assistant.terminal import COMMANDS, ChatSession, format_answer, line_reader, prompt_session
+from assistant.terminal import COMMANDS, ChatSession, LocalAssistant, format_answer, line_reader, prompt_session
 
 FIGURE = "全国知识产权质押融资登记金额2025年的预期值是多少"
 
@@ -41,7 +41,7 @@ def _chat(assistant, lines: list[str]) -> str:
         except StopIteration:
             raise EOFError from None
 
-    assert ChatSession(assistant, Filters(), None, out.append).run(read) == 0
+    assert ChatSession(LocalAssistant(assistant, Filters()), out.append).run(read) == 0
     return "\n".join(out)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -11,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,10 +22,12 @@ from assistant.api.ratelimit import RateLimiter
 from assistant.api.routers import (admin, api_docs, ask, documents, feedback, health, matching,
                                   openai_compat, pages)
 from assistant.feedback import FeedbackStore
+from assistant.runtime import SERVING_LOGGER, limit_threads, thread_counts
 from assistant.service import PolicyAssistant, QuestionError
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+serving_log = logging.getLogger(SERVING_LOGGER)
 INTERNAL_ERROR = "服务器内部错误，请稍后再试"
 
 
@@ -59,6 +63,14 @@ def _printable(message: str) -> str:
     return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def create_worker_app() -> FastAPI:
+    """The app of one `serve` worker process: settings from the environment (the command line put
+    its flags there), compute threads limited before the model loads."""
+    settings = Settings()
+    limit_threads(settings.threads)
+    return create_app(settings)
+
+
 def create_app(settings: Settings | None = None, assistant: PolicyAssistant | None = None,
                build_if_missing: bool = False) -> FastAPI:
     """The app; pass an already loaded assistant (tests) or let start-up load it once."""
@@ -66,11 +78,16 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "assistant", None) is None:
-            app.state.assistant = PolicyAssistant.open(settings, build_if_missing=build_if_missing)
+        if getattr(app.state, "assistant", None) is None:  # loaded in a thread: the event loop stays free
+            app.state.assistant = await run_in_threadpool(PolicyAssistant.open, settings,
+                                                          build_if_missing=build_if_missing)
+            await run_in_threadpool(app.state.assistant.warm_up)
         app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
-        log.info("serving %d documents, %d chunks", len(app.state.assistant.index.documents),
-                 len(app.state.assistant.index.chunks))
+        index = app.state.assistant.index
+        threads = thread_counts()
+        serving_log.info("ready (worker pid %d): index version %s, %d documents, %d chunks; model %s; "
+                         "compute threads: torch %s, faiss %s", os.getpid(), index.version, len(index.documents),
+                         len(index.chunks), index.model, threads.torch, threads.faiss)
         yield
 
     app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -148,6 +148,7 @@ class Health(BaseModel):
     chunks: int
     model: str
     version: str = Field(description="The live index version's name (no server paths).")
+    pid: int = Field(description="The server process that answered (`serve --workers N` runs N of them).")
 
 
 class ErrorBody(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 
 from assistant.api.deps import AssistantDep
@@ -14,4 +16,4 @@ router = APIRouter(tags=["health"])
 def healthz(assistant: AssistantDep) -> Health:
     index = assistant.current().index
     return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=len(index.chunks),
-                  model=index.model, version=index.version)
+                  model=index.model, version=index.version, pid=os.getpid())
