@@ -31,3 +31,13 @@ def test_month_day_dates_counts_and_bare_numbers() -> None:
 def test_a_demonstrative_opens_a_follow_up() -> None:
     assert is_follow_up("这块工作谁牵头?") and is_follow_up("此项任务由谁负责?")
     assert not is_follow_up("广东专利侵权纠纷的行政裁决是谁作出?")
+
+
+def test_a_document_is_named_by_its_number_however_bracketed() -> None:
+    from assistant.understanding.references import document_name, named_documents
+
+    names = [document_name("national", "“十四五”国家知识产权保护和运用规划", "国家", None, "国发〔2021〕20号"),
+             document_name("zibo", "关于加快推动知识产权服务业高质量发展的实施意见", "淄博", "淄博市", "淄市监知促字〔2023〕130号")]
+    assert named_documents("国发〔2021〕20号是啥文件?", names) == ["national"]
+    assert named_documents("国发[2021]20号讲了什么", names) == ["national"]
+    assert named_documents("国发2021年的文件", names) == []

@@ -91,7 +91,8 @@ class Reader:
         self.outdated = frozenset(d for d, v in (standing or {}).items() if v.rank >= OUTDATED_RANK)
         self.vocabulary = Vocabulary([c.text for c in index.chunks])
         self.names: list[DocumentName] = [
-            document_name(d.doc_id, d.metadata.title, d.metadata.jurisdiction, d.metadata.jurisdiction_full)
+            document_name(d.doc_id, d.metadata.title, d.metadata.jurisdiction, d.metadata.jurisdiction_full,
+                          d.metadata.number)
             for d in index.documents.values()
         ]
 

@@ -28,6 +28,7 @@ class DocumentName:
     title: str
     places: tuple[str, ...]  # 浙江, 浙江省, 浦东新区, 浦东 …
     kind: str | None  # 条例, 规定 …
+    number: str | None = None  # its document number (文号), e.g. 国发〔2021〕20号
 
     def places_in(self, text: str) -> tuple[str, ...]:
         return tuple(p for p in self.places if p in text)
@@ -36,6 +37,8 @@ class DocumentName:
         """How surely the text names this document: 0 (not at all) to 1 (by title)."""
         title = self.title.strip("《》“”\"")
         if title and title in text:
+            return 1.0
+        if self.number and _plain_number(self.number) in _plain_number(text):
             return 1.0
         place = any(p in text for p in self.places)
         kind_words = _KIND_ALIASES.get(self.kind or "", (self.kind,) if self.kind else ())
@@ -64,12 +67,19 @@ def _places_of(jurisdiction: str | None, jurisdiction_full: str | None) -> tuple
     return tuple(dict.fromkeys(names))
 
 
-def document_name(doc_id: str, title: str, jurisdiction: str | None, jurisdiction_full: str | None) -> DocumentName:
+def _plain_number(text: str) -> str:
+    """A document number however its year is bracketed (〔2021〕, [2021], （2021）, 2021) and spaced."""
+    return re.sub(r"[〔〕\[\]()（）【】\s]", "", text)
+
+
+def document_name(doc_id: str, title: str, jurisdiction: str | None, jurisdiction_full: str | None,
+                  number: str | None = None) -> DocumentName:
     core = re.sub(r"[(（][^()（）]*[)）]$", "", title.strip("《》“”\" "))
     kind = next((k for k in DOCUMENT_KINDS if k in core[-8:]), None)
     base = next((k for k in ("条例", "规定", "办法", "规划", "方案", "计划", "意见", "通知", "决定", "细则", "解读")
                  if kind and k in kind), kind)
-    return DocumentName(doc_id, title, _places_of(jurisdiction, jurisdiction_full), base)
+    return DocumentName(doc_id, title, _places_of(jurisdiction, jurisdiction_full), base,
+                        number if number and len(_plain_number(number)) >= 5 else None)
 
 
 def named_documents(text: str, names: list[DocumentName]) -> list[str]:
