@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(16, ge=1)
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     candidates: int = Field(50, ge=5, description="Hits taken from each retriever before fusion.")
+    dense_exact_max_chunks: int = Field(
+        50_000, ge=1, description="Up to this many chunks the dense index is exact (FAISS IndexFlatIP); above it an "
+                                  "inverted-file index with 8-bit codes (IVF,SQ8). Chosen when the index is built and "
+                                  "recorded in its manifest.")
+    dense_nprobe: int = Field(48, ge=1, description="Inverted lists an approximate dense index searches per query "
+                                                    "(recorded in the manifest when the index is built).")
+    store: str = Field("embedded", description="Where clauses are searched: 'embedded' (FAISS + BM25 files in the "
+                                               "index directory), 'milvus://host:port' (a Milvus server) or the path "
+                                               "of a milvus-lite file (*.db).")
     top_k: int = Field(5, ge=1, le=50, description="Citations returned per answer.")
     max_question_chars: int = Field(2000, ge=1)
     today: date = Field(default_factory=date.today, description="The date policy validity is judged by.")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.embedding.encoder import Encoder
-from assistant.geo import gazetteer
+from assistant.geo import Place, gazetteer
 from assistant.models import Chunk
+from assistant.settings import Settings
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.store.index import PolicyIndex
 
@@ -19,9 +23,10 @@ class Filters:
 
     doc_ids: frozenset[str] = field(default_factory=frozenset)
     jurisdictions: frozenset[str] = field(default_factory=frozenset)
+    statuses: frozenset[str] = field(default_factory=frozenset)  # stated legal status (in_force, repealed …)
 
     def is_empty(self) -> bool:
-        return not self.doc_ids and not self.jurisdictions
+        return not self.doc_ids and not self.jurisdictions and not self.statuses
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,63 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int, weights: list[floa
     return fused
 
 
+class Retriever(Protocol):
+    """What the reader and the service need from a clause search, whatever store is behind it."""
+
+    index: PolicyIndex
+
+    def documents_for(self, analysis: QuestionAnalysis) -> set[str]: ...
+
+    def run(self, question: str, top_k: int = 5, filters: Filters | None = None,
+            analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]: ...
+
+
+class PlaceDocuments:
+    """Documents by the place they govern, made once per index version, so a question's places are
+    looked up by division code instead of walking every document."""
+
+    def __init__(self, documents: Mapping[str, Any]):
+        self.by_code: dict[str, set[str]] = {}
+        self.national: set[str] = set()
+        self.by_jurisdiction: dict[str, set[str]] = {}
+        for doc_id, document in documents.items():
+            meta = document.metadata
+            if meta.region_code:
+                self.by_code.setdefault(meta.region_code, set()).add(doc_id)
+            if meta.level == "national":
+                self.national.add(doc_id)
+            if meta.jurisdiction:
+                self.by_jurisdiction.setdefault(meta.jurisdiction, set()).add(doc_id)
+        self.codes = sorted(self.by_code)
+
+    def _codes_near(self, place: Place) -> set[str]:
+        """Division codes of documents that may contain the place or lie inside it."""
+        near = {place.code, place.province_code, place.city_code or place.code}
+        prefix = {"province": place.code[:2], "city": place.code[:4]}.get(place.level)
+        if prefix:
+            begin = bisect_left(self.codes, prefix)
+            end = bisect_left(self.codes, prefix + "\uffff")
+            near.update(self.codes[begin:end])
+        return near & self.by_code.keys()
+
+    def covering(self, analysis: QuestionAnalysis) -> set[str]:
+        places = gazetteer()
+        matched: set[str] = set()
+        for place in analysis.places:
+            for code in self._codes_near(place):
+                region = places.by_code(code)
+                if region and (place.within(region) or region.within(place)):
+                    matched |= self.by_code[code]
+        if analysis.national:
+            matched |= self.national
+        return matched
+
+
 class HybridRetriever:
     """Dense and BM25 candidates fused by reciprocal rank; a place the question names lifts the
-    documents of that jurisdiction by one extra first-rank vote."""
+    documents of that jurisdiction by one extra first-rank vote.  Only candidates are touched after
+    the two searches: BM25 keeps its top hits without sorting every chunk, and fusion and the lift
+    work on at most twice ``candidates`` chunks."""
 
     def __init__(self, index: PolicyIndex, encoder: Encoder, rrf_k: int = 60, candidates: int = 50,
                  place_weight: float = 1.0):
@@ -53,32 +112,25 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.place_weight = place_weight
+        self.places = PlaceDocuments(index.documents)
 
     def documents_for(self, analysis: QuestionAnalysis) -> set[str]:
         """Documents whose jurisdiction covers a place the question names (南宁 -> the Guangxi plan),
         or national documents when the question says 国家/全国."""
-        places = gazetteer()
-        matched = set()
-        for doc_id, document in self.index.documents.items():
-            code = document.metadata.region_code
-            region = places.by_code(code) if code else None
-            if region and any(place.within(region) or region.within(place) for place in analysis.places):
-                matched.add(doc_id)
-            elif document.metadata.level == "national" and analysis.national:
-                matched.add(doc_id)
-        return matched
+        return self.places.covering(analysis)
 
     def allowed_positions(self, filters: Filters) -> np.ndarray | None:
         if filters.is_empty():
             return None
-        documents = self.index.documents
-        keep = [
-            pos
-            for pos, chunk in enumerate(self.index.chunks)
-            if (not filters.doc_ids or chunk.doc_id in filters.doc_ids)
-            and (not filters.jurisdictions or documents[chunk.doc_id].metadata.jurisdiction in filters.jurisdictions)
-        ]
-        return np.array(keep, dtype=np.int64)
+        chosen: list[set[str]] = []
+        if filters.doc_ids:
+            chosen.append(set(filters.doc_ids))
+        if filters.jurisdictions:
+            chosen.append(set().union(*(self.places.by_jurisdiction.get(j, set()) for j in filters.jurisdictions)))
+        doc_ids = set.intersection(*chosen) if chosen else set(self.index.documents)
+        if filters.statuses:
+            doc_ids = {d for d in doc_ids if (self.index.documents[d].metadata.status or "") in filters.statuses}
+        return self.index.layout.positions(doc_ids)
 
     def run(self, question: str, top_k: int = 5, filters: Filters | None = None,
             analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
@@ -88,20 +140,20 @@ class HybridRetriever:
         query = analysis or analyse_question(question)
         query_vector = self.encoder.encode_queries([query.expanded])[0]
         dense_ids, _ = self.index.dense.search(query_vector, self.candidates, allowed)
-        bm25_scores = self.index.bm25.scores(query.expanded)
-        if allowed is not None:
-            mask = np.full(bm25_scores.shape, -np.inf, dtype=np.float32)
-            mask[allowed] = bm25_scores[allowed]
-            bm25_scores = mask
-        order = np.argsort(-bm25_scores, kind="stable")[: self.candidates]
-        bm25_ids = [int(i) for i in order if bm25_scores[i] > 0]
         dense_list = [int(i) for i in dense_ids]
+        bm25_ids = [int(i) for i in self.index.bm25.top(query.expanded, self.candidates, allowed)]
+        return self.fuse(dense_list, bm25_ids, query, top_k)
+
+    def fuse(self, dense_list: list[int], bm25_ids: list[int], query: QuestionAnalysis,
+             top_k: int) -> list[ScoredChunk]:
+        """Reciprocal-rank fusion of two ranked lists of chunk positions, with the place lift."""
         fused = reciprocal_rank_fusion([dense_list, bm25_ids], self.rrf_k)
         lifted = self.documents_for(query)
         if lifted:
             bonus = self.place_weight / (self.rrf_k + 1)
-            for item in fused:
-                if self.index.chunks[item].doc_id in lifted:
+            items = list(fused)
+            for item, doc_id in zip(items, self.index.layout.doc_at(items)):
+                if doc_id in lifted:
                     fused[item] += bonus
         dense_rank = {item: r for r, item in enumerate(dense_list, start=1)}
         bm25_rank = {item: r for r, item in enumerate(bm25_ids, start=1)}
@@ -109,3 +161,14 @@ class HybridRetriever:
         return [
             ScoredChunk(self.index.chunks[i], round(fused[i], 6), dense_rank.get(i), bm25_rank.get(i)) for i in best
         ]
+
+
+def make_retriever(settings: Settings, index: PolicyIndex, encoder: Encoder) -> Retriever:
+    """The retriever the ``store`` setting names: embedded FAISS + BM25, or Milvus."""
+    if settings.store == "embedded":
+        return HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
+    from assistant.retrieval.milvus import MilvusRetriever
+    from assistant.store.milvus import MilvusStore
+
+    store = MilvusStore(settings.store, index.dense.dimension, settings.dense_exact_max_chunks)
+    return MilvusRetriever(index, encoder, store, settings.rrf_k, settings.candidates)

@@ -6,7 +6,7 @@ document embeds only that document's clauses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from assistant.ingest.chunker import passage_text
 from assistant.ingest.tagging import document_scope, tag_chunks
 from assistant.models import ParsedDocument
 from assistant.store.bm25 import Bm25Index
-from assistant.store.dense import DenseIndex
+from assistant.store.dense import DenseIndex, DensePlan
 from assistant.store.index import PolicyIndex, StoredDocument, make_manifest
 
 
@@ -30,15 +30,16 @@ def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None) -> dict[str,
     known: dict[str, np.ndarray] = {}
     for one in index if isinstance(index, list) else [index] if index is not None else []:
         titles = {d.doc_id: d.metadata.title for d in one.documents.values()}
-        known.update({passage_text(titles[c.doc_id], c): one.dense.index.reconstruct(i)
-                      for i, c in enumerate(one.chunks)})
+        stored = one.dense.vectors  # the float vectors (exact even when the search index is approximate)
+        known.update({passage_text(titles[c.doc_id], c): np.array(stored[i]) for i, c in enumerate(one.chunks)})
     return known
 
 
 class IndexBuilder:
-    def __init__(self, encoder: Encoder, bm25_tokenizer: str):
+    def __init__(self, encoder: Encoder, bm25_tokenizer: str, plan: DensePlan | None = None):
         self.encoder = encoder
         self.bm25_tokenizer = bm25_tokenizer
+        self.plan = plan or DensePlan()
 
     def run(self, documents: list[ParsedDocument], previous: PolicyIndex | list[PolicyIndex] | None = None,
             show_progress: bool = False) -> tuple[PolicyIndex, BuildStats]:
@@ -57,13 +58,29 @@ class IndexBuilder:
         vectors = np.vstack([known[p] for p in passages]).astype(np.float32)
         scopes = {d.doc_id: document_scope(d.metadata) for d in documents}
         chunks, thresholds = tag_chunks(chunks, vectors, self.encoder, scopes)
-        manifest = make_manifest(self.encoder.model_id, self.encoder.dimension, self.bm25_tokenizer, stored, chunks)
-        manifest["need_thresholds"] = thresholds
-        index = PolicyIndex(
-            manifest=manifest,
-            documents={d.doc_id: d for d in stored},
-            chunks=chunks,
-            dense=DenseIndex.build(vectors),
-            bm25=Bm25Index.build(passages, self.bm25_tokenizer),
-        )
+        tagged = [replace(d, chunks=[]) for d in documents]
+        by_doc: dict[str, list] = {}
+        for chunk in chunks:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        for doc in tagged:
+            doc.chunks = by_doc.get(doc.doc_id, [])
+        index = assemble_index(tagged, vectors, self.bm25_tokenizer, self.encoder.model_id, self.encoder.dimension,
+                               self.plan)
+        index.manifest["need_thresholds"] = thresholds
         return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing))
+
+
+def assemble_index(documents: list[ParsedDocument], vectors: np.ndarray, bm25_tokenizer: str, model: str,
+                   dimension: int, plan: DensePlan | None = None) -> PolicyIndex:
+    """The index of these documents (chunks in document order) with one vector per chunk; the
+    dense index type follows the number of chunks (``plan``), BM25 is built in batches."""
+    stored = [StoredDocument.from_parsed(d) for d in documents]
+    chunks = [chunk for d in documents for chunk in d.chunks]
+    passages = (passage_text(d.metadata.title, c) for d in documents for c in d.chunks)
+    return PolicyIndex(
+        manifest=make_manifest(model, dimension, bm25_tokenizer, stored, chunks),
+        documents={d.doc_id: d for d in stored},
+        chunks=chunks,
+        dense=DenseIndex.build(vectors, plan),
+        bm25=Bm25Index.build(passages, bm25_tokenizer),
+    )

@@ -3,7 +3,12 @@
 Layout of an index directory::
 
     DIR/CURRENT                 name of the live version (replaced atomically)
-    DIR/versions/<name>/        manifest.json, documents.jsonl, chunks.jsonl, dense.faiss, bm25/
+    DIR/versions/<name>/        manifest.json, store.sqlite (documents and chunks), dense.faiss
+                                (+ dense.npy for an approximate index), bm25/
+
+A loaded index reads document texts and chunks from store.sqlite when they are used and maps the
+BM25 postings and stored vectors from disk (see tables.py, bm25.py, dense.py).  Format version 1
+(everything in JSON lines, bm25s) is refused with the command that rebuilds it.
 
 A new version is written completely beside the live one and only then named in CURRENT, so an
 interrupted build leaves the previous index usable.
@@ -19,16 +24,23 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.durable import fsync_path, fsync_tree, write_durably
-from assistant.models import Chunk, DocumentMetadata, ParsedDocument, Period, Section
-from assistant.store.bm25 import Bm25Index
-from assistant.store.dense import DenseIndex
+import numpy as np
 
-FORMAT_VERSION = 1
+from assistant.durable import fsync_path, fsync_tree, write_durably
+from assistant.models import Chunk
+from assistant.store.bm25 import Bm25Index
+from assistant.store.dense import NPROBE, DenseIndex
+from assistant.store.tables import ChunkTable, Database, DocumentTable, StoredDocument, write_tables
+
+__all__ = ["PolicyIndex", "StoredDocument", "Layout", "load_index", "save_index"]
+
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 
@@ -50,52 +62,70 @@ class IndexMismatchError(IndexProblem):
 
 
 @dataclass
-class StoredDocument:
-    """A document as the index keeps it (text, metadata and sections; chunks live apart)."""
+class Layout:
+    """Where each document's chunks sit: the chunks of a document are contiguous positions."""
 
-    doc_id: str
-    source: str
-    content_hash: str
-    text: str
-    metadata: DocumentMetadata
-    sections: list[Section]
+    doc_ids: list[str]  # by first position
+    first: np.ndarray
+    count: np.ndarray
 
     @classmethod
-    def from_parsed(cls, doc: ParsedDocument) -> StoredDocument:
-        return cls(doc.doc_id, doc.source, doc.content_hash, doc.text, doc.metadata, doc.sections)
+    def of(cls, spans: Mapping[str, tuple[int, int]]) -> Layout:
+        ordered = sorted(spans.items(), key=lambda item: item[1][0])
+        return cls([d for d, _ in ordered], np.array([s[0] for _, s in ordered], dtype=np.int64),
+                   np.array([s[1] for _, s in ordered], dtype=np.int64))
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def doc_at(self, positions: Iterable[int]) -> list[str]:
+        """The document of each chunk position."""
+        found = np.searchsorted(self.first, np.fromiter(positions, dtype=np.int64), side="right") - 1
+        return [self.doc_ids[i] for i in found]
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StoredDocument:
-        meta = dict(data["metadata"])
-        meta["period"] = Period(**meta["period"]) if meta.get("period") else None
-        return cls(
-            doc_id=data["doc_id"],
-            source=data["source"],
-            content_hash=data["content_hash"],
-            text=data["text"],
-            metadata=DocumentMetadata(**meta),
-            sections=[Section(**s) for s in data["sections"]],
-        )
+    @cached_property
+    def ordinal(self) -> dict[str, int]:
+        return {d: i for i, d in enumerate(self.doc_ids)}
+
+    def first_of(self, doc_id: str) -> int:
+        return int(self.first[self.ordinal[doc_id]])
+
+    def positions(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """Every chunk position of these documents, ascending."""
+        ordinal = self.ordinal
+        spans = sorted((int(self.first[ordinal[d]]), int(self.count[ordinal[d]])) for d in doc_ids if d in ordinal)
+        if not spans:
+            return np.array([], dtype=np.int64)
+        return np.concatenate([np.arange(first, first + count, dtype=np.int64) for first, count in spans])
 
 
 @dataclass
 class PolicyIndex:
     manifest: dict[str, Any]
-    documents: dict[str, StoredDocument]
-    chunks: list[Chunk]
+    documents: Mapping[str, StoredDocument]  # a dict when built, a DocumentTable (lazy) when loaded
+    chunks: Sequence[Chunk]  # a list when built, a ChunkTable (lazy) when loaded
     dense: DenseIndex
     bm25: Bm25Index
     version: str = ""  # the version directory it was loaded from or saved as
     _all_text: str | None = field(default=None, repr=False, compare=False)
+    _layout: Layout | None = field(default=None, repr=False, compare=False)
 
     def all_text(self) -> str:
         """Every document's cleaned text joined, computed once per loaded version."""
         if self._all_text is None:
             self._all_text = " ".join(d.text for d in self.documents.values())
         return self._all_text
+
+    @property
+    def layout(self) -> Layout:
+        """Chunk positions per document (read from the table when loaded, else from the chunks once)."""
+        if self._layout is None:
+            if isinstance(self.documents, DocumentTable):
+                spans = self.documents.spans
+            else:
+                spans = {}
+                for position, chunk in enumerate(self.chunks):
+                    first, count = spans.get(chunk.doc_id, (position, 0))
+                    spans[chunk.doc_id] = (first, count + 1)
+            self._layout = Layout.of(spans)
+        return self._layout
 
     @property
     def model(self) -> str:
@@ -121,17 +151,6 @@ def make_manifest(model: str, dimension: int, tokenizer: str, documents: list[St
     }
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def save_index(index: PolicyIndex, index_dir: Path) -> Path:
     """Write a new version beside the live one, then switch CURRENT to it; returns the version dir."""
     versions = index_dir / VERSIONS
@@ -139,11 +158,11 @@ def save_index(index: PolicyIndex, index_dir: Path) -> Path:
     name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
     staging = versions / f".{name}.partial"
     staging.mkdir()
-    _write_jsonl(staging / "documents.jsonl", [d.to_dict() for d in index.documents.values()])
-    _write_jsonl(staging / "chunks.jsonl", [c.to_dict() for c in index.chunks])
+    write_tables(staging / "store.sqlite", index.documents.values(), index.chunks)
     index.dense.save(staging / "dense.faiss")
     (staging / "bm25").mkdir()
     index.bm25.save(staging / "bm25")
+    index.manifest["dense"] = index.dense.describe()
     (staging / "manifest.json").write_text(json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     fsync_tree(staging)  # every file and folder of the version is on disk before anything names it
     final = versions / name
@@ -246,18 +265,22 @@ def _load_version(index_dir: Path, model: str) -> PolicyIndex:
     manifest = read_manifest(index_dir, version)
     check_compatible(manifest, index_dir, model)
     try:
-        documents = [StoredDocument.from_dict(d) for d in _read_jsonl(version / "documents.jsonl")]
-        chunks = [Chunk.from_dict(c) for c in _read_jsonl(version / "chunks.jsonl")]
-        dense = DenseIndex.load(version / "dense.faiss")
+        if not (version / "store.sqlite").is_file():
+            raise FileNotFoundError("store.sqlite is missing")
+        database = Database(version / "store.sqlite")
+        documents = DocumentTable(database)
+        chunks = ChunkTable(database, int(database.rows("SELECT count(*) FROM chunks")[0][0]))
+        dense = DenseIndex.load(version / "dense.faiss", int(manifest.get("dense", {}).get("nprobe", NPROBE)))
         bm25 = Bm25Index.load(version / "bm25", manifest["bm25_tokenizer"])
     except Exception as err:  # noqa: BLE001 - every failure here means a damaged index
         raise IndexCorruptError(
             f"index at {index_dir} is damaged ({err.__class__.__name__}: {err}); rebuild it with "
             f"`policy-assistant ingest --index {index_dir}`"
         ) from err
-    if dense.index.ntotal != len(chunks) or dense.dimension != manifest.get("dimension"):
+    if not (dense.index.ntotal == len(chunks) == bm25.n_docs == manifest.get("chunks")) \
+            or dense.dimension != manifest.get("dimension"):
         raise IndexCorruptError(
             f"index at {index_dir} is inconsistent ({dense.index.ntotal} vectors for {len(chunks)} chunks); "
             f"rebuild it with `policy-assistant ingest --index {index_dir}`"
         )
-    return PolicyIndex(manifest, {d.doc_id: d for d in documents}, chunks, dense, bm25, version=version.name)
+    return PolicyIndex(manifest, documents, chunks, dense, bm25, version=version.name)

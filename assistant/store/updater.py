@@ -21,6 +21,7 @@ from assistant.ingest.pipeline import DocumentIngester
 from assistant.models import ParsedDocument
 from assistant.settings import Settings
 from assistant.store.builder import IndexBuilder
+from assistant.store.dense import DensePlan
 from assistant.store.index import (
     IndexNotFoundError,
     VERSIONS,
@@ -49,6 +50,10 @@ def extraction_limits(settings: Settings) -> ExtractionLimits:
     upload limit."""
     return ExtractionLimits(seconds=settings.extract_seconds, memory_bytes=settings.extract_memory_mb * 1024 * 1024,
                             expanded_bytes=settings.max_upload_bytes)
+
+
+def dense_plan(settings: Settings) -> DensePlan:
+    return DensePlan(exact_max=settings.dense_exact_max_chunks, nprobe=settings.dense_nprobe)
 
 
 def ingester(settings: Settings) -> DocumentIngester:
@@ -99,7 +104,7 @@ class IndexUpdater:
     def __init__(self, settings: Settings, encoder: Encoder):
         self.settings = settings
         self.encoder = encoder
-        self.builder = IndexBuilder(encoder, settings.bm25_tokenizer)
+        self.builder = IndexBuilder(encoder, settings.bm25_tokenizer, dense_plan(settings))
 
     def _current(self) -> PolicyIndex | None:
         try:

@@ -53,7 +53,8 @@ def test_round_trip(tmp_path: Path) -> None:
     assert doc.sections == next(iter(index.documents.values())).sections
     assert np.allclose(loaded.bm25.scores("版权产业"), index.bm25.scores("版权产业"))
     manifest = json.loads((current_version(tmp_path) / "manifest.json").read_text())
-    assert manifest["format_version"] == 1 and manifest["model"] == MODEL and manifest["dimension"] == 8
+    assert manifest["format_version"] == 2 and manifest["model"] == MODEL and manifest["dimension"] == 8
+    assert manifest["dense"] == {"kind": "flat", "vectors": len(index.chunks), "dimension": 8}
     assert len(manifest["documents"]["zibo-ip-service-industry-opinions-2023"]["content_hash"]) == 64
 
 
@@ -83,8 +84,8 @@ def test_corrupt_index_is_reported(tmp_path: Path, damage: str) -> None:
     if damage == "delete_vectors":
         (version / "dense.faiss").unlink()
     elif damage == "truncate_chunks":
-        lines = (version / "chunks.jsonl").read_text().splitlines()
-        (version / "chunks.jsonl").write_text("\n".join(lines[:3]) + "\n")
+        data = (version / "store.sqlite").read_bytes()
+        (version / "store.sqlite").write_bytes(data[: len(data) // 3])
     elif damage == "garble_manifest":
         (version / "manifest.json").write_text("{not json")
     else:

@@ -1,0 +1,234 @@
+"""Documents and chunks kept in SQLite and read when asked for, so a loaded index does not hold
+every text in memory.
+
+``DocumentTable`` is a read-only mapping doc_id -> StoredDocument: the ids, sources, hashes and
+metadata are read at load (small); a document's text and sections are read on first use.
+``ChunkTable`` is a read-only sequence of Chunk by position.  Both keep a bounded cache of what
+was read.  A version's database is never written after it is saved, so it is opened read-only and
+immutable; each thread (and each forked worker) gets its own connection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from dataclasses import asdict, dataclass
+from typing import Any, overload
+
+from assistant.models import Chunk, DocumentMetadata, ParsedDocument, Period, Section
+
+
+
+@dataclass
+class StoredDocument:
+    """A document as the index keeps it (text, metadata and sections; chunks live apart)."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+    text: str
+    metadata: DocumentMetadata
+    sections: list[Section]
+
+    @classmethod
+    def from_parsed(cls, doc: ParsedDocument) -> StoredDocument:
+        return cls(doc.doc_id, doc.source, doc.content_hash, doc.text, doc.metadata, doc.sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredDocument:
+        return cls(doc_id=data["doc_id"], source=data["source"], content_hash=data["content_hash"], text=data["text"],
+                   metadata=metadata_from_dict(data["metadata"]), sections=[Section(**s) for s in data["sections"]])
+
+
+def metadata_from_dict(data: dict[str, Any]) -> DocumentMetadata:
+    meta = dict(data)
+    meta["period"] = Period(**meta["period"]) if meta.get("period") else None
+    return DocumentMetadata(**meta)
+
+
+class LazyDocument(StoredDocument):
+    """A stored document whose text and sections are read from its table on use."""
+
+    def __init__(self, doc_id: str, source: str, content_hash: str, metadata: DocumentMetadata,
+                 table: DocumentTable):  # noqa: D107 - the dataclass fields are set here, text/sections are read
+        self.doc_id, self.source, self.content_hash, self.metadata = doc_id, source, content_hash, metadata
+        self._table = table
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        return self._table.body(self.doc_id)[0]
+
+    @property  # type: ignore[override]
+    def sections(self) -> list[Section]:
+        return self._table.body(self.doc_id)[1]
+
+
+SCHEMA = """
+CREATE TABLE documents (ordinal INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, head TEXT NOT NULL,
+                        text TEXT NOT NULL, sections TEXT NOT NULL, first INTEGER NOT NULL, count INTEGER NOT NULL);
+CREATE TABLE chunks (position INTEGER PRIMARY KEY, data TEXT NOT NULL);
+"""
+READ_BATCH = 2_000  # chunks per query while iterating
+
+
+def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) -> None:
+    """Write the documents (StoredDocument) and the chunks, in position order, to a new database."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+        spans: dict[str, list[int]] = {}
+        batch: list[tuple[int, str]] = []
+        position = -1
+        for position, chunk in enumerate(chunks):
+            span = spans.setdefault(chunk.doc_id, [position, 0])
+            if span[0] + span[1] != position:
+                raise ValueError(f"the chunks of {chunk.doc_id} are not contiguous")
+            span[1] += 1
+            batch.append((position, json.dumps(chunk.to_dict(), ensure_ascii=False)))
+            if len(batch) >= 10_000:
+                connection.executemany("INSERT INTO chunks VALUES (?, ?)", batch)
+                batch.clear()
+        connection.executemany("INSERT INTO chunks VALUES (?, ?)", batch)
+        rows = []
+        for ordinal, doc in enumerate(documents):
+            head = {"source": doc.source, "content_hash": doc.content_hash, "metadata": asdict(doc.metadata)}
+            first, count = spans.get(doc.doc_id, (position + 1, 0))
+            rows.append((ordinal, doc.doc_id, json.dumps(head, ensure_ascii=False), doc.text,
+                         json.dumps([s.__dict__ for s in doc.sections], ensure_ascii=False), first, count))
+        connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+class Database:
+    """Read-only connections to one version's database, one per thread and process."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                               check_same_thread=False)
+            local.pid = os.getpid()
+        return local.connection
+
+    def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        return self.connection().execute(sql, args).fetchall()
+
+
+class BoundedCache(OrderedDict):
+    """Least recently used entries dropped beyond ``size`` (guarded by the owner's lock)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class ChunkTable(Sequence[Chunk]):
+    def __init__(self, database: Database, count: int, cache_size: int = 50_000):
+        self.database = database
+        self.count = count
+        self._cache = BoundedCache(cache_size)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, position: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, position: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(self.count))]
+        if position < 0:
+            position += self.count
+        if not 0 <= position < self.count:
+            raise IndexError(position)
+        with self._lock:
+            chunk = self._cache.get(position)
+        if chunk is None:
+            rows = self.database.rows("SELECT data FROM chunks WHERE position = ?", (position,))
+            chunk = Chunk.from_dict(json.loads(rows[0][0]))
+            with self._lock:
+                self._cache.put(position, chunk)
+        return chunk
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for begin in range(0, self.count, READ_BATCH):
+            end = min(begin + READ_BATCH, self.count)
+            with self._lock:
+                cached = [self._cache.get(i) for i in range(begin, end)]
+            if all(c is not None for c in cached):
+                yield from cached
+                continue
+            rows = self.database.rows("SELECT position, data FROM chunks WHERE position >= ? AND position < ? "
+                                      "ORDER BY position", (begin, end))
+            chunks = [Chunk.from_dict(json.loads(data)) for _, data in rows]
+            with self._lock:
+                for position, chunk in zip(range(begin, end), chunks):
+                    self._cache.put(position, chunk)
+            yield from chunks
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class DocumentTable(Mapping[str, Any]):
+    """doc_id -> StoredDocument (texts and sections read on first use, the last ``cache_size`` kept)."""
+
+    def __init__(self, database: Database, cache_size: int = 256):
+        self.database = database
+        self._bodies = BoundedCache(cache_size)
+        self._lock = threading.Lock()
+        self.spans: dict[str, tuple[int, int]] = {}
+        self._documents: dict[str, Any] = {}
+        for doc_id, head, first, count in database.rows(
+                "SELECT doc_id, head, first, count FROM documents ORDER BY ordinal"):
+            data = json.loads(head)
+            self._documents[doc_id] = LazyDocument(doc_id, data["source"], data["content_hash"],
+                                                   metadata_from_dict(data["metadata"]), self)
+            self.spans[doc_id] = (first, count)
+
+    def body(self, doc_id: str) -> tuple[str, list[Section]]:
+        with self._lock:
+            body = self._bodies.get(doc_id)
+        if body is None:
+            text, sections = self.database.rows("SELECT text, sections FROM documents WHERE doc_id = ?", (doc_id,))[0]
+            body = (text, [Section(**s) for s in json.loads(sections)])
+            with self._lock:
+                self._bodies.put(doc_id, body)
+        return body
+
+    def __getitem__(self, doc_id: str) -> Any:
+        return self._documents[doc_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def __len__(self) -> int:
+        return len(self._documents)
