@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install policy-assistant with its web and test extras (idempotent).
+# Create .venv and install policy-assistant with its web, test and milvus extras (idempotent;
+# milvus: pymilvus + milvus-lite, about 17 s, for tests/retrieval/test_milvus.py).
 # torch is pinned first: the pinned CPU build installs from the machine's local wheel, while an
 # unpinned torch would pull gigabytes of CUDA packages.  Debian's chromium, chromium-driver and
 # fonts-noto-cjk are installed for the browser test when missing (needs root, as on CI; otherwise
@@ -11,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[web,test]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[web,test,milvus]"
 # fonts-noto-cjk: Chinese text in the browser test's screenshots (README) is legible, not boxes.
 missing=()
 { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || missing+=(chromium chromium-driver)
