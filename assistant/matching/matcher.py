@@ -2,12 +2,13 @@
 
 Applicability: the document's jurisdiction covers the enterprise's location (its city, its province, or
 national), and a sentence confined to a region (tagged at indexing) is read only by enterprises inside
-that region.  Ranking: what applies today first, by the validity model's rank (in force, amended, ended
-plans, replaced, repealed or expired last; assistant/matching/validity.py); within that one
-score — how well the measure serves each need as the user typed it (taxonomy tags and wording,
-embedding similarity to the need's description, the typed text as a query) and the enterprise's traits
-(a measure written for the trait ranks above a generic one), with the level as a light prior.  Measures
-addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
+that region.  Ranking: one score — how well the measure serves each need as the user typed it (taxonomy
+tags and wording, embedding similarity to the need's description, the typed text as a query) and the
+enterprise's traits (a measure written for the trait ranks above a generic one), with the level and the
+validity model's rank (assistant/matching/validity.py: in force, amended, ended plans) as light priors,
+so that the current measure comes first among comparable ones; replaced, repealed or expired documents
+come after all of these.  Several articles of one document give way a little to other documents.
+Measures addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from assistant.text.tokens import bigrams
 LEVEL_ORDER = {"national": 0, "province": 1, "city": 2, "district": 3}
 LEVEL_LABEL = {"national": "国家", "province": "省级", "city": "市级", "district": "区县级"}
 NO_SUCCESSOR = "暂未收录后续文件"
+ARTICLE = "article"  # the section kind of a 第X条, whose heading is its own lead sentence
 _NOT_MEASURES = re.compile(r"指导思想|基本原则|总体要求|总体思路|发展成就|发展形势|形势背景|规划背景|主要目标|"
                            r"保障措施|组织保障|实施保障|组织领导|加强组织|组织实施|监测评估|考核|督导|党的领导|"
                            r"狠抓工作落实")
@@ -47,6 +49,16 @@ MENTION_WEIGHT = 2.0  # wording of the need in the clause, as mentions per chara
 MENTION_DENSITY = 50.0  # share of the typed text's words the measure uses
 FREE_TEXT_COVERAGE = 0.5  # free text is served by a measure using at least this share of its words
 SUCCESSOR_SIMILARITY = 0.9
+# What may still apply (in force, amended, not yet in force, a plan whose period ended) is ranked by score
+# less CURRENT_PRIOR per validity rank, so that among comparable measures the current one comes first but
+# a weak current measure does not bury a strong one from an ended plan (plans keep applying until replaced);
+# what has been replaced, repealed or has expired always comes after (0–0.5 measured alike on the gold, 1.0
+# lower).
+CURRENT_PRIOR = 0.25
+_MAY_APPLY = 2  # Validity.rank of the last status ranked by score
+# Several articles of one document should not crowd out a comparably strong measure of another: each
+# measure of a document already ranked lowers the next one's score by this much (0.1–0.2 measured best).
+DIVERSITY = 0.15
 OTHER_TRAIT_PENALTY = 0.5  # a heading written for another kind of enterprise (海外…, 乡村振兴…) than the profile's
 # A need that is itself what a trait is about: asking for 海外布局 makes overseas measures wanted.
 TRAIT_OF_NEED = {"海外布局": "外贸/出口", "地理标志": "农业/种业", "版权": "文化/版权"}  # a successor's clause this close to the replaced one is its corresponding measure
@@ -183,6 +195,28 @@ def _coverage(query: str, text: str) -> float:
     return sum(w for b, w in weights.items() if b in text) / total if total else 0.0
 
 
+def _spread(scored: list[tuple[int, float, MatchedMeasure]], limit: int) -> list[MatchedMeasure]:
+    """The measures in rank order, one per section: by tier (what may apply first), then by score less
+    DIVERSITY for each measure of the same document already ranked, so that several articles of one
+    document do not crowd out a comparably strong measure of another."""
+    pending = sorted(scored, key=lambda item: (item[0], -item[1]))
+    ranked: list[MatchedMeasure] = []
+    seen_sections: set[tuple[str, str]] = set()
+    per_document: dict[str, int] = {}
+    while pending and len(ranked) < limit:
+        tier = pending[0][0]
+        best = max((i for i, item in enumerate(pending) if item[0] == tier),
+                   key=lambda i: pending[i][1] - DIVERSITY * per_document.get(pending[i][2].chunk.doc_id, 0))
+        _, _, measure = pending.pop(best)
+        key = (measure.chunk.doc_id, measure.chunk.section)
+        if key in seen_sections:
+            continue
+        seen_sections.add(key)
+        per_document[measure.chunk.doc_id] = per_document.get(measure.chunk.doc_id, 0) + 1
+        ranked.append(measure)
+    return ranked
+
+
 class ProfileMatcher:
     def __init__(self, index: PolicyIndex, encoder, today: date, other_audiences: str = "mark",
                  level_prior: float = 0.0):
@@ -195,6 +229,7 @@ class ProfileMatcher:
         self._need_vectors: np.ndarray | None = None
         self._chunk_vectors: np.ndarray | None = None
         self._audiences: dict[str, str | None] = {}
+        self._section_kinds: dict[tuple[str, str], str] | None = None
 
     def locate(self, location: str | None) -> Place | None:
         if not location or not location.strip():
@@ -226,6 +261,14 @@ class ProfileMatcher:
             self._chunk_vectors = np.vstack([self.index.dense.index.reconstruct(i) for i in range(total)])
         return self._chunk_vectors, self._need_vectors
 
+    def _titled(self, chunk: Chunk) -> bool:
+        """Whether a clause's heading is a title; an article's (第二条) is only its own lead sentence, which
+        its text already holds."""
+        if self._section_kinds is None:
+            self._section_kinds = {(doc_id, section.path): section.kind
+                                   for doc_id, document in self.index.documents.items() for section in document.sections}
+        return self._section_kinds.get((chunk.doc_id, chunk.section)) != ARTICLE
+
     def _audience(self, chunk: Chunk) -> str | None:
         if chunk.chunk_id not in self._audiences:
             self._audiences[chunk.chunk_id] = addressed_to(chunk)
@@ -241,12 +284,13 @@ class ProfileMatcher:
                     query_sim: float | None) -> tuple[float, bool]:
         """How well a clause serves one typed need, and whether it serves it at all."""
         text = f"{chunk.heading} {visible.text}"
+        heading_weight = 3 if self._titled(chunk) else 0
         keys = list(NEEDS)
         best, served = 0.0, False
         for key in need.facets:
             pattern = NEEDS[key].pattern
             tagged = bool(pattern.search(text)) if visible.hidden else key in chunk.needs
-            mentions = 3 * len(pattern.findall(chunk.heading)) + len(pattern.findall(visible.text))
+            mentions = heading_weight * len(pattern.findall(chunk.heading)) + len(pattern.findall(visible.text))
             density = min(1.0, MENTION_DENSITY * mentions / max(len(text), 100))
             score = (1.0 if tagged else 0.0) + MENTION_WEIGHT * density + 5 * (float(sims[keys.index(key)]) - 0.85)
             best, served = max(best, score), served or tagged
@@ -270,7 +314,7 @@ class ProfileMatcher:
         sims = chunk_vectors @ need_vecs.T
         queries = [n.query for n in needs if n.query is not None]
         query_sims = dict(zip(queries, (chunk_vectors @ self.encoder.encode_queries(queries).T).T)) if queries else {}
-        scored: list[tuple[tuple, MatchedMeasure]] = []
+        scored: list[tuple[int, float, MatchedMeasure]] = []
         for position, chunk in enumerate(self.index.chunks):
             document = self.index.documents.get(chunk.doc_id)
             if chunk.doc_id not in states or not is_measure(chunk, document):
@@ -309,24 +353,13 @@ class ProfileMatcher:
             score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
             measure = self._measure(chunk, visible, score, served, written_for, state, needs,
                                     AUDIENCE_LABEL[audience] if marked else "")
-            scored.append(((state.rank, -score), measure))
-        scored.sort(key=lambda item: item[0])
-        measures = self._one_per_section([m for _, m in scored])[:limit]
+            tier = 0 if state.rank <= _MAY_APPLY else state.rank
+            scored.append((tier, score - CURRENT_PRIOR * state.rank, measure))
+        measures = _spread(scored, limit)
         for measure in measures:
             measure.successor_measure = self._successor_measure(measure)
         unmatched = [n.text for n in needs if not any(n.text in m.needs for m in measures)]
         return MatchResult(profile, place, covering, measures, unmatched, [*needs, *typed_traits])
-
-    @staticmethod
-    def _one_per_section(measures: list[MatchedMeasure]) -> list[MatchedMeasure]:
-        seen: set[tuple[str, str]] = set()
-        kept = []
-        for measure in measures:
-            key = (measure.chunk.doc_id, measure.chunk.section)
-            if key not in seen:
-                seen.add(key)
-                kept.append(measure)
-        return kept
 
     def _successor_measure(self, measure: MatchedMeasure) -> SuccessorMeasure | None:
         """In the plan that replaced this one, the clause closest to this measure, if one is close enough."""

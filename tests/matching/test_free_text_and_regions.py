@@ -114,6 +114,29 @@ def test_audience_reads_who_acts_for_whom() -> None:
                                "培育知识产权服务业")) == "知识产权服务机构"
     assert addressed_to(_chunk("政府设立的研究开发机构、高等院校等许可他人实施其专利的，应当提取收益奖励发明人。"
                                "高等院校应当建立转化机制。")) == "高校/科研院所"
+    # an organisation acting for an industry or a kind of enterprise serves enterprises
+    helping = _chunk("推动知识产权服务机构面向农业农村，促进商标品牌富农。实施地理标志运用促进工程。",
+                     "推动知识产权服务业助力乡村振兴")
+    assert addressed_to(helping) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "深入开展知识产权代理行业专项整治行动，严厉打击无资质专利代理等违法违规行为。开展打击网络侵权盗版专项行动。",
+        "违反本条例规定，专利中介服务机构出具虚假报告的，由专利行政部门给予警告，可以并处罚款；没有违法所得的，可以并处五万元以下的罚款。",
+        "管理专利工作的部门应当依法加强对专利中介服务机构的指导和监督，规范专利中介服务机构行为。",
+        "主管部门应当指导知识产权鉴定机构加强知识产权鉴定专业化、规范化建设。",
+    ],
+)
+def test_the_party_a_clause_regulates_is_its_audience(text: str) -> None:
+    assert addressed_to(_chunk(text)) == "知识产权服务机构"
+
+
+def test_regulating_agencies_in_a_clause_that_serves_enterprises_is_not_its_audience() -> None:
+    text = ("支持中小企业开展专利导航。规范知识产权服务机构执业行为。鼓励企业建立知识产权管理制度。"
+            "完善知识产权公共服务平台。")
+    assert addressed_to(_chunk(text)) is None
 
 
 def test_a_trait_specific_measure_ranks_above_generic_ones(assistant) -> None:

@@ -62,11 +62,32 @@ def test_ended_plans_are_marked_and_can_be_excluded(assistant) -> None:
     assert in_force_only.measures and all(m.validity.status == IN_FORCE for m in in_force_only.measures)
 
 
-def test_documents_in_force_rank_first(assistant) -> None:
-    result = assistant.match(EnterpriseProfile(location="淄博", needs=["人才"]), limit=10)
-    statuses = [m.validity.status for m in result.measures]
-    assert statuses == sorted(statuses, key=lambda s: s != IN_FORCE)
-    assert result.measures[0].chunk.doc_id == "zibo-ip-service-industry-opinions-2023"
+def test_current_first_among_comparable_measures(encoder, tmp_path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    same = "一、主要任务\n(一)发展知识产权质押融资\n1.扩大质押融资。鼓励银行开展知识产权质押融资，完善风险补偿机制。\n"
+    weak = ("第一条 为了规范知识产权档案管理，制定本办法。\n第二条 档案管理部门应当按年度整理专利、商标档案，"
+            "建立档案目录和查阅制度，档案中涉及融资的材料一并归档。\n")
+    (folder / "gx-plan.txt").write_text("广西壮族自治区知识产权保护和运用“十四五”规划\n" + same, encoding="utf-8")
+    (folder / "gx-rules.txt").write_text("广西壮族自治区知识产权质押融资办法\n" + same, encoding="utf-8")
+    (folder / "gx-archive.txt").write_text("广西壮族自治区知识产权档案管理办法\n" + weak, encoding="utf-8")
+    from assistant.settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "index", today=date(2026, 11, 21))
+    build_index(settings, [folder], encoder=encoder)
+    index = PolicyAssistant.open(settings).index
+    result = ProfileMatcher(index, encoder, settings.today).run(EnterpriseProfile(location="南宁", needs=["融资"]))
+    ranked = [(m.chunk.doc_id, m.validity.status) for m in result.measures]
+    # the same measure in force and in an ended plan: the one in force first
+    assert ranked[:2] == [("gx-rules", IN_FORCE), ("gx-plan", ENDED)], ranked
+    # a measure in force that barely mentions the need does not bury the ended plan's strong one
+    assert ranked[2:] == [("gx-archive", IN_FORCE)], ranked
+
+
+def test_strong_measures_of_an_ended_plan_are_not_buried(assistant) -> None:
+    result = assistant.match(EnterpriseProfile(location="淄博", needs=["维权"]), limit=5)
+    assert NATIONAL in {m.chunk.doc_id for m in result.measures}
+    assert result.measures[0].validity.status == IN_FORCE  # the strongest measures are the city's, in force
 
 
 def test_measures_are_grouped_by_level_with_offer_and_lead(assistant) -> None:
