@@ -80,6 +80,8 @@ def test_documents(client) -> None:
     assert len(documents) == 5
     national = next(d for d in documents if d["doc_id"] == "national-ip-protection-use-plan-14th-fyp")
     assert national["number"] == "国发〔2021〕20号" and national["period"]["label"] == "十四五" and national["sections"] > 20
+    assert national["validity"]["status"] in ("in_force", "ended") and national["title_inferred"] is False
+    assert national["effective_date"] is None and national["repeals"] == []
     detail = client.get("/api/documents/wuhan-ip-strong-city-work-plan-2022-2025").json()
     section = next(s for s in detail["sections"] if s["path"] == "二、 (四) 4.")
     assert detail["text"][section["start"]:].startswith("4.强化知识产权金融赋能")
