@@ -147,17 +147,18 @@ def test_matcher_quality_on_labelled_profiles(assistant) -> None:
     assert len(cases) >= 70 and sum(c.id.startswith("F") for c in cases) >= 15
     assert report.refused == 0 and report.out_of_jurisdiction == 0 and report.region_leaks == 0, report.to_dict()
     assert report.ended_unmarked == 0
-    assert report.precision_at_5 >= 0.80 * report.best_possible_precision_at_5, report.to_dict()
-    assert report.recall_at_k >= 0.90, report.to_dict()
-    assert report.audience_errors <= 25, report.to_dict()
+    assert report.precision_at_5 >= 0.92 * report.best_possible_precision_at_5, report.to_dict()  # 0.933 measured
+    assert report.recall_at_k >= 0.97, report.to_dict()  # 0.977 measured
+    assert report.audience_errors == 0, report.to_dict()
 
 
 def test_matcher_quality_with_the_extra_regulations(unseen_assistant) -> None:
     cases, report = _report(unseen_assistant, "extra")
     assert len(cases) >= 20
     assert report.refused == 0 and report.out_of_jurisdiction == 0 and report.region_leaks == 0, report.to_dict()
-    assert report.precision_at_5 >= 0.70 * report.best_possible_precision_at_5, report.to_dict()
-    assert report.recall_at_k >= 0.83, report.to_dict()
+    assert report.precision_at_5 >= 0.84 * report.best_possible_precision_at_5, report.to_dict()  # 0.849 measured
+    assert report.recall_at_k >= 0.90, report.to_dict()  # 0.913 measured
+    assert report.audience_errors == 0, report.to_dict()
 
 
 def test_match_api_and_cli(assistant, tmp_path, capsys) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from assistant.api.app import create_app
 from assistant.feedback import FeedbackStore
+from assistant.matching.matcher import EnterpriseProfile
 from assistant.models import Answer
 from assistant.short_titles import index_short_titles
 from tests.live import serving
@@ -263,3 +264,28 @@ def test_errors_reach_the_user_in_chinese(live_server, browser) -> None:
         assert "无法连接到服务器" in action.text and not ENGLISH.search(action.text), action.text
     finally:
         browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
+def test_free_text_traits_and_needs_on_the_match_page(live_server, browser, assistant) -> None:
+    base_url, _ = live_server
+    browser.get(base_url + "/match")
+    wait = WebDriverWait(browser, 30)
+    wait.until(EC.element_to_be_clickable((By.ID, "location"))).send_keys("武汉")
+    browser.find_element(By.ID, "free-traits").send_keys("跨境电商")
+    browser.find_element(By.ID, "free-needs").send_keys("贷款贴息、商业秘密保护")
+    browser.find_element(By.ID, "match-submit").click()
+    note = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".match-understood")))
+    for reading in ("贷款贴息 → 融资/质押", "商业秘密保护 → 按原文检索", "跨境电商 → 外贸/出口"):
+        assert reading in note.text, note.text
+    expected = assistant.match(EnterpriseProfile(location="武汉", traits=["跨境电商"], needs=["贷款贴息", "商业秘密保护"]))
+    measures = browser.find_elements(By.CSS_SELECTOR, "#match-results article.measure")
+    assert len(measures) == len(expected.measures) > 0
+    shown = browser.find_element(By.ID, "match-results").text
+    assert expected.measures[0].chunk.heading[:10] in shown
+
+    nonsense = browser.find_element(By.ID, "free-needs")
+    nonsense.clear()
+    nonsense.send_keys("xyz qwerty")
+    browser.find_element(By.ID, "match-submit").click()
+    error = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".match-error")))
+    assert error.text.startswith("无法理解需求“xyz qwerty”") and not ENGLISH.search(error.text.split("”", 1)[1]), error.text
