@@ -374,18 +374,65 @@ def cmd_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]  # the source checkout (bench/ lives there)
+DEFAULT_GOLD = (CHECKOUT.parent / "shared" / "eval" / "dev.jsonl", CHECKOUT / "bench" / "dev_unseen.jsonl",
+                CHECKOUT / "bench" / "dev_holdout.jsonl")
+DEFAULT_EVAL_CORPUS = CHECKOUT.parent / "shared" / "corpus" / "extra"
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluation import evaluate, load_gold
+    """Score one or more gold files; each is asked of the index that holds its documents: the
+    index given (or the default one), else an evaluation index of the bundled corpus plus
+    ``--corpus`` (built once into the data directory)."""
+    from assistant.evaluation import evaluate, gold_documents, load_gold, side_by_side
 
     settings = _settings(args)
-    items = load_gold(Path(args.file))
-    assistant = _open(settings, build_if_missing=not args.index)
-    report = evaluate(assistant.index, items, lambda q, h: assistant.ask(q, max(args.k, settings.top_k), history=h),
-                      args.k)
+    files = [Path(f) for f in args.files] or [f for f in DEFAULT_GOLD if f.exists()]
+    if not files:
+        raise CliError("no gold file given and none of the default ones exists", EXIT_USAGE)
+    gold = {f: load_gold(f) for f in files}
+    main = _open(settings, build_if_missing=not args.index)
+    wider = None
+    reports = {}
+    for file, items in gold.items():
+        assistant = main
+        if not gold_documents(items) <= set(main.index.documents):
+            wider = wider or _evaluation_index(settings, [Path(c) for c in args.corpus] or [DEFAULT_EVAL_CORPUS],
+                                               args.rebuild)
+            assistant = wider
+        report = evaluate(assistant.index, items,
+                          lambda q, h, a=assistant: a.ask(q, max(args.k, settings.top_k), history=h), args.k)
+        reports[file.stem] = report
+        if not args.json:
+            print(f"== {file} ({len(assistant.index.documents)} documents in the index)")
+            _print_report(report, args.k)
+            print()
     if args.json:
-        _dump(report.to_dict())
-        return 0
-    print(f"{'cat':<6}{'n':>4}{'hit@1':>8}{f'hit@{args.k}':>8}{'MRR':>8}{'keys':>8}{'intent':>8}{'abstain':>9}"
+        _dump({name: report.to_dict() for name, report in reports.items()})
+    elif len(reports) > 1:
+        print(side_by_side(reports))
+    return 0
+
+
+def _evaluation_index(settings: Settings, corpus: list[Path], rebuild: bool) -> PolicyAssistant:
+    """The bundled corpus plus ``corpus``, indexed once into ``data_dir/eval-index``."""
+    from assistant.ingest.pipeline import bundled_corpus_dir
+    from assistant.service import PolicyAssistant, build_index
+    from assistant.store.index import version_name
+
+    missing = [str(p) for p in corpus if not p.exists()]
+    if missing:
+        raise CliError(f"evaluation corpus not found: {', '.join(missing)} (give --corpus PATH)", EXIT_USAGE)
+    wider = settings.model_copy(update={"index_dir": settings.data_dir / "eval-index"})
+    if rebuild or version_name(wider.index_dir) is None:
+        print(f"building the evaluation index {wider.index_dir} (bundled corpus + {', '.join(map(str, corpus))}) …",
+              file=sys.stderr)
+        build_index(wider, [bundled_corpus_dir(), *corpus])
+    return PolicyAssistant.open(wider)
+
+
+def _print_report(report: Any, k: int) -> None:
+    print(f"{'cat':<6}{'n':>4}{'hit@1':>8}{f'hit@{k}':>8}{'MRR':>8}{'keys':>8}{'intent':>8}{'abstain':>9}"
           f"{'med.len':>9}")
     for name, score in [*sorted(report.categories.items()), ("all", report.overall)]:
         print(f"{name:<6}{score.n:>4}{score.hit1:>8.3f}{score.hitk:>8.3f}{score.mrr:>8.3f}"
@@ -400,7 +447,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     misses = report.to_dict()["misses"]
     if misses:
         print("missed at k: " + ", ".join(misses))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -501,8 +547,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_doc)
 
-    p = with_index(sub.add_parser("eval", help="score against a gold file (shared/eval format)"))
-    p.add_argument("file")
+    p = with_index(sub.add_parser("eval", help="score against gold files (shared/eval format), side by side"))
+    p.add_argument("files", nargs="*", help="gold files (default: ../shared/eval/dev.jsonl, bench/dev_unseen.jsonl, "
+                   "bench/dev_holdout.jsonl)")
+    p.add_argument("--corpus", action="append", default=[], metavar="PATH",
+                   help="documents a gold file needs beyond the index (default: ../shared/corpus/extra); indexed "
+                   "with the bundled corpus into DATA_DIR/eval-index")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the evaluation index first")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

@@ -150,6 +150,30 @@ class EvalReport:
             "false_abstention_rate": sum(r.answer.abstained for r in answerable) / len(answerable) if answerable else 0.0,
         }
 
+    def summary(self) -> dict[str, float | None]:
+        """The figures compared across question sets: keys and hits over the answerable
+        categories A–D, abstention, turn-2 keys, length, faithfulness (None where a set has none)."""
+        answerable = [r for r in self.items if r.item.category in CATEGORY_INTENT]
+        located = [r for r in answerable if r.item.gold]
+        turn_two = self.categories.get("F2")
+        abstention = self.abstention()
+        has_unanswerable = any(r.item.category == UNANSWERABLE for r in self.items)
+
+        def share(values: list[bool]) -> float | None:
+            return sum(values) / len(values) if values else None
+
+        return {
+            "keys A–D": share([r.keys_ok for r in located]),
+            "hit@1 A–D": share([r.rank == 1 for r in located]),
+            f"hit@{self.k} A–D": share([r.rank is not None for r in located]),
+            "abstention recall (E)": abstention["recall"] if has_unanswerable else None,
+            "abstention precision": abstention["precision"] if has_unanswerable else None,
+            "false abstention": abstention["false_abstention_rate"],
+            "turn-2 keys (F2)": turn_two.key_accuracy if turn_two else None,
+            "median answer chars": self.overall.median_answer_chars,
+            "unfaithful citations": float(self.unfaithful_citations),
+        }
+
     def to_dict(self) -> dict:
         def as_dict(score: CategoryScore) -> dict:
             return {key: round(value, 4) if isinstance(value, float) else value for key, value in vars(score).items()}
@@ -216,3 +240,25 @@ def evaluate(index: PolicyIndex, items: list[GoldItem], ask: Callable[[str, list
         unlocated_spans=unlocated,
         items=results,
     )
+
+
+def gold_documents(items: list[GoldItem]) -> set[str]:
+    """The documents (file stems, the index's doc ids) a gold file's spans are in."""
+    return {Path(span.doc).stem for item in items for span in item.gold}
+
+
+def side_by_side(reports: dict[str, EvalReport]) -> str:
+    """One table, a column per question set, a row per summary figure."""
+    names = list(reports)
+    summaries = {name: report.summary() for name, report in reports.items()}
+    rows = list(next(iter(summaries.values()))) if summaries else []
+    width = max([len(r) for r in rows] + [10])
+    lines = [f"{'':<{width}}" + "".join(f"{name:>16}" for name in names)]
+    for row in rows:
+        cells = []
+        for name in names:
+            value = summaries[name][row]
+            cells.append("–" if value is None else f"{value:.0f}" if row.startswith(("median", "unfaithful"))
+                         else f"{value:.3f}")
+        lines.append(f"{row:<{width}}" + "".join(f"{cell:>16}" for cell in cells))
+    return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 
@@ -76,9 +77,16 @@ def test_eval_reports_per_category(index_args, capsys, tmp_path) -> None:
     from tests.conftest import DEV_FILE
 
     code, out, _ = run(["eval", str(DEV_FILE), "--json", *index_args], capsys)
-    report = json.loads(out)
+    report = json.loads(out)["dev"]
     assert code == 0 and set(report["categories"]) == {"A", "B", "C", "D", "E"}
     assert report["unfaithful_citations"] == 0
+    who = tmp_path / "who.jsonl"  # a second set, reported beside the first
+    who.write_text("".join(line + "\n" for line in DEV_FILE.read_text(encoding="utf-8").splitlines()
+                           if '"category": "B"' in line), encoding="utf-8")
+    code, out, _ = run(["eval", str(DEV_FILE), str(who), *index_args], capsys)
+    table = out[out.rindex("keys A–D") - 200:]
+    assert code == 0 and "dev" in table and "who" in table and "abstention recall (E)" in table
+    assert re.search(r"keys A–D\s+\d\.\d{3}\s+\d\.\d{3}", table)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n')
     code, _, err = run(["eval", str(bad), *index_args], capsys)
