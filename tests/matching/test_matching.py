@@ -193,4 +193,4 @@ def test_match_api_and_cli(assistant, tmp_path, capsys) -> None:
                  str(assistant.settings.index_dir)])
     out = capsys.readouterr().out
     assert code == 0 and '"unmatched_needs": []' in out
-    assert main(["match", "--location", "武汉", "--needs", "xyz"]) == 2
+    assert main(["match", "--location", "武汉", "--needs", "xyz", "--index", str(assistant.settings.index_dir)]) == 2
