@@ -55,14 +55,21 @@ class QuestionError(ValueError):
     """A question the assistant refuses to process; the message says why."""
 
 
+EMPTY_QUESTION = "问题不能为空，请输入问题"
+
+
+def too_long(chars: int, max_chars: int) -> str:
+    return f"问题有 {chars} 字，超过 {max_chars} 字的上限，请精简后再问"
+
+
 def validate_question(question: str, max_chars: int) -> str:
     """The question stripped, or QuestionError: empty, over ``max_chars``, not valid Unicode.  Here
     (not in the service) so that the command line can check a question before loading anything."""
     text = (question or "").strip()
     if not text:
-        raise QuestionError("the question is empty")
+        raise QuestionError(EMPTY_QUESTION)
     if len(text) > max_chars:
-        raise QuestionError(f"the question has {len(text)} characters; the limit is {max_chars}")
+        raise QuestionError(too_long(len(text), max_chars))
     if not is_valid_unicode(text):
         raise QuestionError(invalid_unicode_message("question"))
     return text

@@ -17,7 +17,7 @@ from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
-from assistant.limits import QuestionError, invalid_unicode_message, is_valid_unicode, validate_question
+from assistant.limits import QuestionError, invalid_unicode_message, is_valid_unicode, too_long, validate_question
 from assistant.models import Answer, Turn
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
 from assistant.matching.presenter import match_answer
@@ -50,7 +50,7 @@ def validate_history(history: list[Turn], max_chars: int) -> list[Turn]:
     turns = list(history)[-MAX_HISTORY_TURNS:]
     for i, turn in enumerate(turns):
         if len(turn.question) > max_chars:
-            raise QuestionError(f"history.{i}.question: {len(turn.question)} characters; the limit is {max_chars}")
+            raise QuestionError(f"history.{i}.question: {too_long(len(turn.question), max_chars)}")
         if not (is_valid_unicode(turn.question) and is_valid_unicode(turn.answer)):
             raise QuestionError(invalid_unicode_message(f"history.{i}"))
     return turns

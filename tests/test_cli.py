@@ -39,7 +39,7 @@ def test_ask_json_follows_the_contract(index_args, capsys) -> None:
 def test_bad_questions_exit_2_with_a_reason(question: str, capsys) -> None:
     code, out, err = run(["ask", question], capsys)
     assert code == 2 and out == ""
-    assert err.startswith("error: the question") and err.count("\n") == 1
+    assert err.startswith("error: 问题") and err.count("\n") == 1
 
 
 def test_missing_index_path_says_how_to_fix(tmp_path, capsys) -> None:

@@ -79,7 +79,7 @@ async def _every_tool(session: ClientSession, assistant) -> None:
 
 BAD_CALLS = [
     ("ask_policy", {"question": ""}, "question"),
-    ("ask_policy", {"question": "   "}, "empty"),
+    ("ask_policy", {"question": "   "}, "问题不能为空"),
     ("ask_policy", {}, "question"),
     ("search_clauses", {"query": "质押融资", "jurisdiction": "火星"}, "未知的地区：火星"),
     ("search_clauses", {"query": "质押融资", "doc_id": "no-such-doc"}, "未知的文件编号：no-such-doc"),

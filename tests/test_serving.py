@@ -111,7 +111,7 @@ def test_server_errors_keep_their_exit_status(assistant, server_url, capsys) -> 
         check_filters(Filters(jurisdictions=frozenset({"火星"})), assistant.index)
     assert capsys.readouterr().err == f"error: {local.value}\n"
     assert main(["ask", "", "--server", server_url]) == 2
-    assert capsys.readouterr().err.startswith("error: the question is empty")
+    assert capsys.readouterr().err.startswith("error: 问题不能为空")
     for both in (["--index", "DIR"], ["--local"]):  # which index would answer?
         assert main(["ask", QUESTION, "--server", server_url, *both]) == 2
 

@@ -13,7 +13,9 @@ from assistant.limits import (
     MAX_HISTORY_TURNS,
     MAX_NAME_CHARS,
     MAX_QUESTION_CHARS,
+    QuestionError,
     UserInput,
+    validate_question,
 )
 from assistant.models import Turn
 
@@ -42,12 +44,10 @@ class AskRequest(UserInput):
     @field_validator("question")
     @classmethod
     def question_is_sensible(cls, value: str) -> str:
-        text = value.strip()
-        if not text:
-            raise ValueError("the question is empty")
-        if len(text) > MAX_QUESTION_CHARS:
-            raise ValueError(f"the question has {len(text)} characters; the limit is {MAX_QUESTION_CHARS}")
-        return text
+        try:
+            return validate_question(value, MAX_QUESTION_CHARS)
+        except QuestionError as err:  # the rule is said once, in assistant.limits
+            raise ValueError(str(err)) from None
 
 
 class FeedbackCitation(BaseModel):

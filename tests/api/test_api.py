@@ -53,9 +53,9 @@ def test_stream_sends_meta_deltas_citations_done(client) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [
-        ({"question": ""}, 422, "question: the question is empty"),
-        ({"question": "   "}, 422, "question: the question is empty"),
-        ({"question": "问" * 2001}, 422, "question: the question has 2001 characters; the limit is 2000"),
+        ({"question": ""}, 422, "question: 问题不能为空，请输入问题"),
+        ({"question": "   "}, 422, "question: 问题不能为空，请输入问题"),
+        ({"question": "问" * 2001}, 422, "question: 问题有 2001 字，超过 2000 字的上限，请精简后再问"),
         ({"question": "问题", "top_k": 0}, 422, "top_k"),
         ({"question": "问题", "top_k": "many"}, 422, "top_k"),
         ({"question": "问题", "history": [{"question": "q", "answer": "a"}] * 21}, 422, "history"),
