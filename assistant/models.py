@@ -70,7 +70,7 @@ class DocumentMetadata:
     supersedes: str | None = None  # doc_id of the plan this one replaces
     # legal status as the document (its 效力信息 block, front matter, text), a sidecar or flags state it;
     # what holds on a given day (repealed by another document, not yet in force …) is judged by
-    # assistant.matching.validity
+    # assistant.validity
     effective_date: str | None = None  # ISO; 施行日期 (本条例自…起施行)
     promulgated_date: str | None = None  # ISO; 通过／批准／公布 date of this text
     expiry_date: str | None = None  # ISO; last day of validity (有效期至…, 有效期N年)

@@ -21,7 +21,7 @@ from assistant.limits import QuestionError, invalid_unicode_message, is_valid_un
 from assistant.models import Answer, Turn
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileMatcher
 from assistant.matching.presenter import match_answer
-from assistant.matching.validity import Validity, resolved_repeals, validities
+from assistant.validity import Validity, resolved_repeals, validities
 from assistant.matching.profile import profile_from_question
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk, make_retriever

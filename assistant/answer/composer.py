@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answer.abstain import Abstention
-from assistant.answer.templates import render
+from assistant.text.templates import render
 from assistant.ingest.structure import PREAMBLE
-from assistant.matching.validity import ENDED, ENDED_LABEL, Validity, validities
+from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Answer, Chunk, Citation
 from assistant.reading.candidates import Candidate, phrases_of, sentences_of
 from assistant.reading.reader import FacetReading, Reading

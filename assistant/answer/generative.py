@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from assistant.answer.templates import render
+from assistant.text.templates import render
 from assistant.models import Answer, Citation
 
 logger = logging.getLogger(__name__)

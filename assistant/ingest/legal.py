@@ -6,7 +6,7 @@ lines of the header such as ``施行日期：…``, ``发文字号：…``, ``�
 legislatures print under a title (``2015年9月25日 …会议通过``, ``2016年1月1日 施行``) and from
 the text (``本条例自2016年1月1日起施行``, ``《…》同时废止``, ``有效期5年``).  Whether a document
 is in force on a given day is judged later, with the other documents, by
-``assistant.matching.validity``.
+``assistant.validity``.
 """
 
 from __future__ import annotations

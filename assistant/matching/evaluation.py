@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from assistant.geo import gazetteer
 from assistant.matching.matcher import EnterpriseProfile, MatchResult, ProfileError
-from assistant.matching.validity import IN_FORCE
+from assistant.validity import IN_FORCE
 
 BUNDLED, EXTRA = "bundled", "extra"
 

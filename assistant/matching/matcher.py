@@ -5,7 +5,7 @@ national), and a sentence confined to a region (tagged at indexing) is read only
 that region.  Ranking: one score — how well the measure serves each need as the user typed it (taxonomy
 tags and wording, embedding similarity to the need's description, the typed text as a query) and the
 enterprise's traits (a measure written for the trait ranks above a generic one), with the level and the
-validity model's rank (assistant/matching/validity.py: in force, amended, ended plans) as light priors,
+validity model's rank (assistant/validity.py: in force, amended, ended plans) as light priors,
 so that the current measure comes first among comparable ones; replaced, repealed or expired documents
 come after all of these.  Several articles of one document give way a little to other documents.
 Measures addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
@@ -25,7 +25,7 @@ from assistant.ingest.structure import PREAMBLE
 from assistant.ingest.tagging import need_vectors
 from assistant.matching.audience import AUDIENCE_LABEL, addressed_to
 from assistant.matching.interpret import NEED, TRAIT, NonsenseInputError, ProfileInterpreter, Understood
-from assistant.matching.validity import ENDED, ENDED_LABEL, Validity, validities
+from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Chunk, Citation
 from assistant.reading.sentences import GENERIC, best_sentences, body_text, shorten
 from assistant.store.index import PolicyIndex, StoredDocument

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.answer.templates import render
+from assistant.text.templates import render
 from assistant.geo import gazetteer
 from assistant.matching.matcher import LEVEL_LABEL, MatchResult
 from assistant.models import Answer

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from assistant.ingest.structure import PREAMBLE
-from assistant.matching.validity import Validity
+from assistant.validity import Validity
 from assistant.models import Chunk
 from assistant.reading.candidates import candidates_from
 from assistant.reading.scoring import ScoredCandidate, TermWeights, Vocabulary, score

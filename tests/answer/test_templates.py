@@ -1,4 +1,4 @@
-from assistant.answer.templates import render
+from assistant.text.templates import render
 
 
 def test_who_leads_lists_units_exactly() -> None:

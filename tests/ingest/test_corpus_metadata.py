@@ -11,7 +11,7 @@ import pytest
 
 from assistant.ingest.pipeline import parse_document
 from assistant.ingest.reader import find_files, read_source
-from assistant.matching.validity import validities
+from assistant.validity import validities
 from assistant.models import DocumentMetadata
 from assistant.store.index import PolicyIndex, StoredDocument
 from tests.conftest import SHARED

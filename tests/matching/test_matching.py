@@ -10,7 +10,7 @@ from assistant.matching.evaluation import evaluate_matcher, load_audiences, load
 from assistant.matching.matcher import EnterpriseProfile, ProfileError, ProfileMatcher
 from assistant.matching.presenter import match_text
 from assistant.text.taxonomy import NEEDS, TRAITS, UnknownFacetError, canonical
-from assistant.matching.validity import ENDED, IN_FORCE, SUPERSEDED, successors
+from assistant.validity import ENDED, IN_FORCE, SUPERSEDED, successors
 from assistant.service import PolicyAssistant, build_index
 
 GOLD = Path(__file__).resolve().parents[2] / "bench" / "match_gold.jsonl"

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.ingest.pipeline import parse_document
 from assistant.ingest.reader import read_source
-from assistant.matching.validity import (
+from assistant.validity import (
     ENDED,
     EXPIRED,
     SUPERSEDED,
@@ -100,7 +100,7 @@ def test_stated_status_expiry_and_plan_period(tmp_path: Path, text: str, status:
 
 
 def test_ranks_order_what_applies_first() -> None:
-    from assistant.matching.validity import Validity
+    from assistant.validity import Validity
 
     states = {name: Validity(status, "") for name, status in
               [("r", REPEALED), ("s", SUPERSEDED), ("e", ENDED), ("n", NOT_YET_IN_FORCE), ("a", AMENDED), ("i", IN_FORCE)]}
