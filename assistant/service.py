@@ -24,7 +24,8 @@ from assistant.matching.presenter import match_answer
 from assistant.validity import Validity, resolved_repeals, validities
 from assistant.matching.profile import profile_from_question
 from assistant.understanding.question import QuestionAnalysis, analyse_question
-from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk, make_retriever
+from assistant.retrieval.choice import make_retriever
+from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
 from assistant.store.updater import IndexUpdater, ingester
 from assistant.store.index import (

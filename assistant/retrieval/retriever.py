@@ -12,7 +12,6 @@ import numpy as np
 from assistant.embedding.encoder import Encoder
 from assistant.geo import Place, gazetteer
 from assistant.models import Chunk
-from assistant.settings import Settings
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.store.index import PolicyIndex
 
@@ -162,13 +161,3 @@ class HybridRetriever:
             ScoredChunk(self.index.chunks[i], round(fused[i], 6), dense_rank.get(i), bm25_rank.get(i)) for i in best
         ]
 
-
-def make_retriever(settings: Settings, index: PolicyIndex, encoder: Encoder) -> Retriever:
-    """The retriever the ``store`` setting names: embedded FAISS + BM25, or Milvus."""
-    if settings.store == "embedded":
-        return HybridRetriever(index, encoder, settings.rrf_k, settings.candidates)
-    from assistant.retrieval.milvus import MilvusRetriever
-    from assistant.store.milvus import MilvusStore
-
-    store = MilvusStore(settings.store, index.dense.dimension, settings.dense_exact_max_chunks)
-    return MilvusRetriever(index, encoder, store, settings.rrf_k, settings.candidates)

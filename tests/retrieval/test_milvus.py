@@ -13,7 +13,8 @@ pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
 from assistant.retrieval.milvus import MilvusRetriever  # noqa: E402
-from assistant.retrieval.retriever import Filters, make_retriever  # noqa: E402
+from assistant.retrieval.choice import make_retriever  # noqa: E402
+from assistant.retrieval.retriever import Filters  # noqa: E402
 from assistant.store.milvus import MilvusStore, expression, milvus_uri  # noqa: E402
 from tests.conftest import dev_items  # noqa: E402
 
