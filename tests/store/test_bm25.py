@@ -49,3 +49,20 @@ def test_unknown_words_score_zero() -> None:
 
 def test_bigrams() -> None:
     assert bigrams("质押融资 IP 2025年") == ["质押", "押融", "融资", "ip", "2025", "年"]
+
+
+def test_scores_match_the_bm25s_library_on_the_bundled_corpus() -> None:
+    """The reference library itself (bm25s, Lucene variant) on real policy lines: the same scores."""
+    bm25s = pytest.importorskip("bm25s")
+    from assistant.ingest.pipeline import bundled_corpus_dir
+
+    texts = [line for path in sorted(bundled_corpus_dir().glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 10]
+    index = Bm25Index.build(texts, "bigram")
+    reference = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+    reference.index([bigrams(t) for t in texts], show_progress=False)
+    for query in ("知识产权质押融资支持", "商标品牌建设", "专利导航", "海外维权援助"):
+        ours = index.scores(query)
+        theirs = reference.get_scores([t for t in bigrams(query) if t in index.vocab])
+        assert np.allclose(ours, theirs, atol=1e-4), query
+        assert ours.argmax() == theirs.argmax() or np.isclose(ours.max(), ours[theirs.argmax()])
