@@ -298,6 +298,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_index(settings.index_dir, settings.model)  # raises the error that says how to build it
     # workers are fresh processes: they read their settings from the environment they inherit
     os.environ["POLICY_ASSISTANT_INDEX_DIR"] = str(settings.index_dir.resolve())
+    os.environ["POLICY_ASSISTANT_WORKERS"] = str(workers)
     print(f"policy-assistant: serving http://{args.host}:{args.port}/ with {workers} worker process(es), "
           f"{settings.threads} compute thread(s) each; index {settings.index_dir}", file=sys.stderr, flush=True)
     uvicorn.run("assistant.api.app:create_worker_app", factory=True, host=args.host, port=args.port, workers=workers,

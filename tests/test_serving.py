@@ -200,3 +200,46 @@ def test_serve_with_two_workers_answers_from_two_processes(assistant, session_se
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_a_busy_worker_asks_keep_alive_clients_to_reconnect() -> None:
+    """With more than one worker, a response sent while another request is in flight closes its
+    connection (the client reconnects, to an idle worker); a lone request keeps its connection."""
+    import asyncio
+
+    from assistant.api.spread import SpreadConnectionsMiddleware
+
+    release = asyncio.Event()
+
+    async def app(scope, receive, send) -> None:
+        if scope["path"] == "/slow":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def call(middleware, path: str) -> list[tuple[bytes, bytes]]:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await middleware({"type": "http", "path": path}, None, send)
+        return sent[0]["headers"]
+
+    async def scenario() -> None:
+        middleware = SpreadConnectionsMiddleware(app)
+        slow = asyncio.create_task(call(middleware, "/slow"))
+        await asyncio.sleep(0)
+        assert (b"connection", b"close") in await call(middleware, "/fast")  # answered while /slow is in flight
+        release.set()
+        assert (b"connection", b"close") not in await slow  # by then it was alone
+        assert (b"connection", b"close") not in await call(middleware, "/fast") and middleware.active == 0
+
+    asyncio.run(scenario())
+    from assistant.settings import Settings
+
+    def stacked(workers: int) -> bool:
+        built = create_app(Settings(workers=workers))
+        return any(m.cls is SpreadConnectionsMiddleware for m in built.user_middleware)
+
+    assert stacked(2) and not stacked(1)

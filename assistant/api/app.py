@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant import __version__
 from assistant.api.guards import BodyLimitMiddleware, BodyLimits, SecurityHeadersMiddleware
 from assistant.api.ratelimit import RateLimiter
+from assistant.api.spread import SpreadConnectionsMiddleware
 from assistant.api.routers import (admin, api_docs, ask, documents, feedback, health, matching,
                                   openai_compat, pages)
 from assistant.feedback import FeedbackStore
@@ -107,4 +108,6 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     if "*" not in settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.workers > 1:
+        app.add_middleware(SpreadConnectionsMiddleware)
     return app
