@@ -303,13 +303,13 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> 
 
 def companion_of(best: ScoredCandidate, reading: FacetReading) -> ScoredCandidate | None:
     """A second sentence of the answering clause: for a support question, the clause's next best
-    sentence that offers something (a measure lists its help in several sentences); otherwise one
-    that scores nearly as well."""
+    sentence that offers something on the asked topic (a measure lists its help in several
+    sentences); otherwise one that scores nearly as well."""
     support = reading.facet.answer_type == types.SUPPORT
     for scored in reading.ranked[1:12]:
         if scored.candidate.chunk.chunk_id != best.candidate.chunk.chunk_id or scored.candidate.start == best.candidate.start:
             continue
-        if (support and scored.fit > 0) or scored.score >= 0.6 * best.score:
+        if (support and scored.fit > 0 and scored.coverage > 0) or scored.score >= 0.6 * best.score:
             return scored
     return None
 

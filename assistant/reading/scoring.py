@@ -17,7 +17,7 @@ from assistant.models import Chunk
 from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in
 from assistant.text.numbers import Quantity, values_in
-from assistant.text.tokens import bigrams, strip_query_filler
+from assistant.text.tokens import bigrams, jieba_words, strip_query_filler
 from assistant.understanding import facets as types
 from assistant.understanding.facets import Facet
 
@@ -128,13 +128,24 @@ class Vocabulary:
     def idf(self, word: str) -> float:
         return math.log((self.size + 1) / (self.frequency_of(word) + 0.5))
 
+    def known_words(self, words: list[str], expansions: dict[str, list[str]]) -> list[str]:
+        """The words, a compound the corpus never uses read as its parts ("银行贷款" -> 银行, 贷款)."""
+        known: list[str] = []
+        for word in words:
+            if len(word) >= 4 and not self.frequency_of(word) and word not in expansions:
+                parts = [p for p in jieba_words(word) if len(p) >= 2 and p != word and self.frequency_of(p)]
+                known.extend(parts or [word])
+            else:
+                known.append(word)
+        return list(dict.fromkeys(known))
+
     def terms(self, facet: Facet, places: tuple[str, ...] = ()) -> TermWeights:
         weights: dict[str, float] = {}
         alternatives: dict[str, tuple[str, ...]] = {}
         expansions = expansions_in(f"{facet.text} {facet.context}")
         borrowed: set[str] = set()
         for text, factor in ((facet.topic, 1.0), (facet.context, 0.35)):
-            for word in content_words(text, places):
+            for word in self.known_words(content_words(text, places), expansions):
                 if factor < 1.0 and word not in weights:
                     borrowed.add(word)
                 alts = tuple(expansions.get(word, ()))
