@@ -303,7 +303,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"{settings.threads} compute thread(s) each; index {settings.index_dir}", file=sys.stderr, flush=True)
     uvicorn.run("assistant.api.app:create_worker_app", factory=True, host=args.host, port=args.port, workers=workers,
                 log_config=server_log_config(args.verbose), access_log=args.verbose,
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, http="assistant.api.nodelay:NoDelayHTTPProtocol")
     return 0
 
 
