@@ -243,3 +243,16 @@ def test_a_busy_worker_asks_keep_alive_clients_to_reconnect() -> None:
         return any(m.cls is SpreadConnectionsMiddleware for m in built.user_middleware)
 
     assert stacked(2) and not stacked(1)
+
+
+def test_building_the_first_index_is_announced(assistant, tmp_path, session_settings, capsys) -> None:
+    """The first `ask` with no index says it is building one (then shows the progress bar) instead
+    of a silent minute; nothing is said when the index exists or may not be built."""
+    from assistant.cli import _announce_build
+    from assistant.settings import Settings
+
+    assert _announce_build(Settings(index_dir=tmp_path / "none"), build_if_missing=True)
+    assert "正在用内置语料建立" in capsys.readouterr().err
+    assert not _announce_build(Settings(index_dir=tmp_path / "none"), build_if_missing=False)
+    assert not _announce_build(session_settings, build_if_missing=True)
+    assert capsys.readouterr().err == ""
