@@ -67,7 +67,9 @@ class SectionOut(BaseModel):
     end: int
 
 
-class DocumentOut(BaseModel):
+class DocumentFacts(BaseModel):
+    """What both a document listing row and a whole document say about it."""
+
     doc_id: str
     title: str
     short_title: str
@@ -76,6 +78,9 @@ class DocumentOut(BaseModel):
     date: str | None
     jurisdiction: str | None
     period: str | None
+
+
+class DocumentOut(DocumentFacts):
     text: str = Field(description="The cleaned text; every offset refers to it.")
     sections: list[SectionOut]
 
@@ -90,15 +95,7 @@ class SectionText(BaseModel):
     text: str
 
 
-class DocumentRow(BaseModel):
-    doc_id: str
-    title: str
-    short_title: str
-    issuer: str | None
-    number: str | None
-    date: str | None
-    jurisdiction: str | None
-    period: str | None
+class DocumentRow(DocumentFacts):
     sections: int
     chunks: int
 
