@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +55,8 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 class Bm25Index:
-    def __init__(self, tokenizer: str, terms: list[str], arrays: dict[str, np.ndarray], folder: Path | None = None):
+    def __init__(self, tokenizer: str, terms: list[str], arrays: dict[str, np.ndarray], folder: Path | None = None,
+                 average_length: float | None = None):
         self.tokenizer_name = tokenizer
         self.tokenize: Callable[[str], list[str]] = get_tokenizer(tokenizer)
         self.terms = terms
@@ -66,11 +67,16 @@ class Bm25Index:
         self.lengths = arrays["lengths"]
         self.n_docs = len(self.lengths)
         self.idf = idf(np.diff(self.indptr), self.n_docs)
+        # the average chunk length the term-frequency parts were normalised by
+        self.average_length = float(average_length if average_length is not None else np.mean(self.lengths))
         self.folder = folder  # where the arrays live, if they are memory-mapped
 
     @classmethod
-    def build(cls, texts: Iterable[str], tokenizer: str, batch: int = BATCH) -> Bm25Index:
-        """Index the texts in order (chunk position = order); memory stays bounded by ``batch``."""
+    def build(cls, texts: Iterable[str], tokenizer: str, batch: int = BATCH,
+              average_length: float | None = None) -> Bm25Index:
+        """Index the texts in order (chunk position = order); memory stays bounded by ``batch``.
+        ``average_length``: the length normalisation's average chunk length (default: these texts');
+        a segment added to a larger index is normalised by the whole index's average."""
         tokenize = get_tokenizer(tokenizer)
         scratch = Path(tempfile.mkdtemp(prefix="bm25-"))
         vocab: dict[str, int] = {}
@@ -104,7 +110,7 @@ class Bm25Index:
         for part in df:
             total_df[: len(part)] += part
         all_lengths = np.concatenate(lengths)
-        avg = float(all_lengths.mean())
+        avg = float(average_length or all_lengths.mean())
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(total_df, out=indptr[1:])
         nnz = int(indptr[-1])
@@ -131,30 +137,57 @@ class Bm25Index:
         terms = list(vocab)
         index = cls(tokenizer, terms, {"indptr": indptr, "postings": np.load(scratch / "postings.npy", mmap_mode="r"),
                                        "weights": np.load(scratch / "weights.npy", mmap_mode="r"),
-                                       "lengths": all_lengths}, folder=scratch)
+                                       "lengths": all_lengths}, folder=scratch, average_length=avg)
         weakref.finalize(index, shutil.rmtree, scratch, True)
         return index
 
-    def _token_ids(self, query: str) -> list[int]:
-        return [self.vocab[t] for t in self.tokenize(strip_query_filler(query)) if t in self.vocab]
+    def query_terms(self, query: str) -> list[str]:
+        """The query's tokens as BM25 counts them: fillers stripped, repeats kept, unknown ones too."""
+        return self.tokenize(strip_query_filler(query))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros when no query token is known)."""
+    def _token_ids(self, query: str) -> list[int]:
+        return [self.vocab[t] for t in self.query_terms(query) if t in self.vocab]
+
+    def document_frequencies(self, terms: Sequence[str]) -> np.ndarray:
+        """How many chunks hold each term (0 for a term this index does not know)."""
+        ids = [self.vocab.get(t, -1) for t in terms]
+        return np.array([self.indptr[i + 1] - self.indptr[i] if i >= 0 else 0 for i in ids], dtype=np.int64)
+
+    def _weighted_ids(self, terms: Sequence[str], weights: np.ndarray | None) -> list[tuple[int, float]]:
+        """(term id, idf) of each known term; ``weights`` (one per term) replace this index's idf,
+        as when this index is one segment of a larger one."""
+        return [(self.vocab[t], float(self.idf[self.vocab[t]] if weights is None else weights[i]))
+                for i, t in enumerate(terms) if t in self.vocab]
+
+    def term_scores(self, terms: Sequence[str], weights: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every chunk for these query terms (zeros when none is known)."""
         scores = np.zeros(self.n_docs, dtype=np.float32)
-        for term in self._token_ids(query):
+        for term, weight in self._weighted_ids(terms, weights):
             start, end = self.indptr[term], self.indptr[term + 1]
-            scores[self.postings[start:end]] += self.idf[term] * self.weights[start:end]
+            scores[self.postings[start:end]] += np.float32(weight) * self.weights[start:end]
         return scores
 
-    def top(self, query: str, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
-        """Positions of the k best-scoring chunks with a score above zero, best first, optionally
-        among ``allowed`` positions only."""
-        scores = self.scores(query)
+    def top_terms(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None,
+                  weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, scores) of the k best-scoring chunks with a score above zero, best first
+        (ties by position), optionally among ``allowed`` positions only; ``weights`` as in
+        ``term_scores``."""
+        scores = self.term_scores(terms, weights)
         if allowed is not None:
             kept = np.zeros_like(scores)
             kept[allowed] = scores[allowed]
             scores = kept
-        return top_positions(scores, k)
+        best = top_positions(scores, k)
+        return best, scores[best]
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when no query token is known)."""
+        return self.term_scores(self.query_terms(query))
+
+    def top(self, query: str, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Positions of the k best-scoring chunks with a score above zero, best first, optionally
+        among ``allowed`` positions only."""
+        return self.top_terms(self.query_terms(query), k, allowed)[0]
 
     def term_key(self, term: str) -> int:
         """A term's id independent of this vocabulary (for stores outside the index: 32-bit hash)."""
@@ -164,8 +197,7 @@ class Bm25Index:
         """A chunk's BM25 term-frequency parts as a sparse vector keyed by ``term_key`` (with the
         query vector's inner product it gives this index's score)."""
         tokens = self.tokenize(text) or [EMPTY]
-        avg = float(np.mean(self.lengths))
-        norm = K1 * ((1 - B) + B * len(tokens) / avg)
+        norm = K1 * ((1 - B) + B * len(tokens) / self.average_length)
         counts = Counter(tokens)
         return {self.term_key(t): float(np.float32(tf / (norm + tf))) for t, tf in counts.items()}
 
@@ -183,7 +215,8 @@ class Bm25Index:
             np.save(folder / f"{name}.npy", getattr(self, name))
         (folder / "terms.json").write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
         (folder / "stats.json").write_text(json.dumps({"n_docs": self.n_docs, "k1": K1, "b": B,
-                                                       "tokenizer": self.tokenizer_name}), encoding="utf-8")
+                                                       "tokenizer": self.tokenizer_name,
+                                                       "average_length": self.average_length}), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, tokenizer: str) -> Bm25Index:
@@ -194,4 +227,4 @@ class Bm25Index:
         if len(arrays["lengths"]) != stats["n_docs"] or len(arrays["indptr"]) != len(terms) + 1 \
                 or not math.isclose(stats["k1"], K1) or not math.isclose(stats["b"], B):
             raise ValueError(f"BM25 files in {folder} do not agree with each other")
-        return cls(tokenizer, terms, arrays, folder=folder)
+        return cls(tokenizer, terms, arrays, folder=folder, average_length=stats.get("average_length"))
