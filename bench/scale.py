@@ -1,7 +1,7 @@
 """Synthetic-scale benchmark: the search path and memory at 10k, 100k and 1M chunks.
 
     .venv/bin/python bench/scale.py [--sizes 10000 100000] [--million] [--label after]
-                                    [--queries 300] [--out bench/results/scale.json]
+                                    [--queries 300] [--out bench/results/scale.json] [--keep DIR]
 
 The corpus is the real documents (bundled + ../shared/corpus/extra) cloned under new doc ids,
 each clone given a jurisdiction drawn from the gazetteer (provinces, cities, some national), so
@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -218,6 +219,26 @@ def run_child(mode: str, size: int, folder: Path, seed: int, queries: int) -> di
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def kept_run(folder: Path, size: int, seed: int, queries: int) -> tuple[dict, dict]:
+    """Build into ``folder`` unless an earlier run left a complete build there (same size, seed and
+    queries), then search it."""
+    stamp = folder / "build.json"
+    expected = {"size": size, "seed": seed, "queries": queries}
+    kept = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else {}
+    if kept.get("spec") != expected:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        kept = {"spec": expected, "built": run_child("build", size, folder, seed, queries)}
+        stamp.write_text(json.dumps(kept), encoding="utf-8")
+    return kept["built"], run_child("search", size, folder, seed, queries)
+
+
+def load_average() -> list[float]:
+    """The 1-, 5- and 15-minute load averages when the row was measured (the machine is shared)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
@@ -226,6 +247,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.json")
+    parser.add_argument("--keep", type=Path, help="keep each built corpus in DIR/scale-SIZE and search it again "
+                        "on the next run instead of rebuilding (delete the folder after a change to building)")
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--search", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -239,10 +262,13 @@ def main() -> None:
     sizes = args.sizes + ([1_000_000] if args.million else [])
     results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
     for size in sizes:
-        with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as tmp:
-            built = run_child("build", size, Path(tmp), args.seed, args.queries)
-            searched = run_child("search", size, Path(tmp), args.seed, args.queries)
-        row = {**built, **searched, "measured": time.strftime("%Y-%m-%d %H:%M")}
+        if args.keep:
+            built, searched = kept_run(args.keep / f"scale-{size}", size, args.seed, args.queries)
+        else:
+            with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as tmp:
+                built = run_child("build", size, Path(tmp), args.seed, args.queries)
+                searched = run_child("search", size, Path(tmp), args.seed, args.queries)
+        row = {**built, **searched, "measured": time.strftime("%Y-%m-%d %H:%M"), "load_average": load_average()}
         print(json.dumps({"size": size, **row}, ensure_ascii=False), flush=True)
         results.setdefault(args.label, {})[str(size)] = row
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,150 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return positive[order][:k]
 
 
+def term_maxima(weights: np.ndarray, indptr: np.ndarray, step: int = 1 << 24) -> np.ndarray:
+    """Each term's largest term-frequency part (the bound dynamic pruning multiplies by a weight),
+    read in slices so a memory-mapped array is streamed once."""
+    maxima = np.zeros(len(indptr) - 1, dtype=np.float32)
+    for begin in range(0, int(indptr[-1]), step):
+        end = min(begin + step, int(indptr[-1]))
+        first = int(np.searchsorted(indptr, begin, side="right")) - 1  # the term the slice starts in
+        last = int(np.searchsorted(indptr, end, side="left"))  # one past the term it ends in
+        bounds = np.clip(indptr[first:last], begin, end) - begin
+        part = np.asarray(weights[begin:end])
+        nonempty = bounds < len(part)
+        starts = bounds[nonempty]
+        if len(starts):
+            np.maximum.at(maxima, np.arange(first, last)[nonempty], np.maximum.reduceat(part, starts))
+    return maxima
+
+
+def kth_largest(values: np.ndarray, k: int) -> float:
+    """The k-th largest value (0 when there are fewer than k)."""
+    if len(values) < k:
+        return 0.0
+    return float(np.partition(values, len(values) - k)[len(values) - k])
+
+
+class MaxScore:
+    """Exact top-k by dynamic pruning (MaxScore), for one query on one index.
+
+    A term's bound is the most it can add to a chunk's score: its weight times its largest
+    term-frequency part (``maxweights``, recorded at build; the weight is whatever the caller
+    passes, so a segment is bounded by the whole index's idf).
+
+    1. Seed: the rarest terms' postings give partial scores; the best few hundred of those chunks
+       are scored exactly, and the k-th best exact score is a floor θ under the final k-th score.
+    2. Split: the commonest terms whose bounds sum to less than θ are *non-essential* — a chunk
+       holding none of the other (essential) terms cannot reach θ, so it cannot be in the top k.
+    3. The essential terms' postings (the short lists) are read whole: every chunk they hold is a
+       candidate with a partial score.  Candidates whose partial score plus the non-essential
+       bounds falls under θ are dropped; the others probe the non-essential terms' long lists by
+       binary search, most valuable term first, dropping again after each.
+    4. The survivors are scored in float32 in the query's term order, exactly as the exhaustive
+       path sums them, so positions, scores and ties agree with it bit for bit.
+
+    ``run`` returns ``None`` (the caller scores every chunk) when the essential postings would be
+    more than ``READ_SHARE`` of all the query's postings — the bounds do not prune enough.
+    """
+
+    MARGIN = 1e-4  # relative slack on bounds and floors, far above float32 rounding of ~20 terms
+    READ_SHARE = 0.5
+    SPLIT = 0.6
+    SEED_SHARE = 0.02  # the seed reads rare postings up to this share of the chunks (at least one term)
+    SEED_EXACT = 4  # chunks scored exactly in the seed, per result asked for
+
+    def __init__(self, index: Bm25Index, weighted: list[tuple[int, float]], k: int, allowed: np.ndarray | None):
+        self.index = index
+        self.weighted = weighted
+        self.k = k
+        self.allowed = allowed  # ascending, unique
+        ids = np.array([t for t, _ in weighted], dtype=np.int64)
+        self.terms, inverse = np.unique(ids, return_inverse=True)
+        self.term_weight = np.bincount(inverse, weights=[float(np.float32(w)) for _, w in weighted])
+        self.occurrence = inverse  # the unique term of each query occurrence
+        self.df = (index.indptr[self.terms + 1] - index.indptr[self.terms]).astype(np.int64)
+        self.bound = self.term_weight * index.maxweights[self.terms].astype(np.float64) * (1 + self.MARGIN)
+
+    def run(self) -> tuple[np.ndarray, np.ndarray] | None:
+        theta = self._seed()
+        by_df = np.lexsort((-self.terms, -self.df))  # commonest first
+        covered = np.cumsum(self.bound[by_df])
+        floor = theta * (1 - self.MARGIN)
+        # the prefix whose bounds sum below SPLIT·θ (any share below θ is safe; a lower one reads
+        # more postings and leaves fewer candidates to probe)
+        n_optional = int(np.searchsorted(covered, self.SPLIT * floor, side="left"))
+        optional, essential = by_df[:n_optional], by_df[n_optional:]
+        reading = int(self.df[essential].sum())
+        if self.allowed is not None and len(self.allowed) * 4 <= reading:
+            candidates, partial, optional = self.allowed, np.zeros(len(self.allowed)), by_df
+        elif reading > self.READ_SHARE * self.df.sum():
+            return None
+        else:
+            candidates, partial = self._read(essential)
+        optional = optional[np.argsort(-self.bound[optional], kind="stable")]  # most valuable first
+        rest = np.r_[np.cumsum(self.bound[optional][::-1])[::-1], 0.0]
+        keep = partial + rest[0] >= floor
+        candidates, partial = candidates[keep], partial[keep]
+        # the candidates the essential terms rate highest, scored exactly, raise the floor
+        floor = max(theta, self._floor(candidates, partial)) * (1 - self.MARGIN)
+        for step, term in enumerate(optional):
+            partial = partial + self.term_weight[term] * self.index.tf_parts(int(self.terms[term]), candidates)
+            keep = partial + rest[step + 1] >= floor
+            candidates, partial = candidates[keep], partial[keep]
+        return self._exact(candidates)
+
+    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """One unique query term's postings (inside ``allowed``) and their weighted parts."""
+        index = self.index
+        start, end = index.indptr[self.terms[term]], index.indptr[self.terms[term] + 1]
+        postings = np.asarray(index.postings[start:end])
+        parts = np.asarray(index.weights[start:end])
+        if self.allowed is not None and len(self.allowed):
+            inside = np.minimum(np.searchsorted(self.allowed, postings), len(self.allowed) - 1)
+            kept = self.allowed[inside] == postings
+            postings, parts = postings[kept], parts[kept]
+        elif self.allowed is not None:
+            postings, parts = postings[:0], parts[:0]
+        return postings, self.term_weight[term] * parts.astype(np.float64)
+
+    def _read(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Chunks holding any of these terms (ascending) with their partial scores."""
+        if not len(terms):
+            return np.array([], dtype=self.index.postings.dtype), np.array([], dtype=np.float64)
+        read = [self._postings(int(t)) for t in terms]
+        postings = np.concatenate([p for p, _ in read])
+        candidates, inverse = np.unique(postings, return_inverse=True)
+        return candidates, np.bincount(inverse, weights=np.concatenate([w for _, w in read]),
+                                                        minlength=len(candidates))
+
+    def _seed(self) -> float:
+        """A floor under the final k-th score: the k-th best exact score among the chunks the
+        rarest terms rate highest."""
+        by_rarity = np.lexsort((self.terms, self.df))
+        enough = self.SEED_SHARE * self.index.n_docs
+        count = max(1, int(np.searchsorted(np.cumsum(self.df[by_rarity]), enough, side="right")))
+        return self._floor(*self._read(by_rarity[:count]))
+
+    def _floor(self, candidates: np.ndarray, partial: np.ndarray) -> float:
+        """The k-th best exact score among the candidates with the best partial scores (0 when
+        fewer than k score above zero): a floor under the final k-th score."""
+        wanted = self.SEED_EXACT * self.k
+        if len(candidates) > wanted:
+            candidates = candidates[np.sort(np.argpartition(-partial, wanted)[:wanted])]
+        return kth_largest(self._exact(candidates)[1].astype(np.float64), self.k)
+
+    def _exact(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates' scores summed as the exhaustive path sums them; the k best above zero."""
+        parts = [self.index.tf_parts(int(term), candidates) for term in self.terms]
+        scores = np.zeros(len(candidates), dtype=np.float32)
+        for (_, weight), term in zip(self.weighted, self.occurrence):
+            scores += np.float32(weight) * parts[term]
+        positive = scores > 0
+        candidates, scores = candidates[positive], scores[positive]
+        best = np.lexsort((candidates, -scores))[: self.k]
+        return candidates[best], scores[best]
+
+
 class Bm25Index:
     def __init__(self, tokenizer: str, terms: list[str], arrays: dict[str, np.ndarray], folder: Path | None = None,
                  average_length: float | None = None):
@@ -62,9 +206,13 @@ class Bm25Index:
         self.terms = terms
         self.vocab = {term: i for i, term in enumerate(terms)}
         self.indptr = arrays["indptr"]
-        self.postings = arrays["postings"]
-        self.weights = arrays["weights"]
+        # plain arrays over the memory maps: slicing a np.memmap costs ~20 µs of Python each time
+        self.postings = np.asarray(arrays["postings"])
+        self.weights = np.asarray(arrays["weights"])
         self.lengths = arrays["lengths"]
+        # each term's largest term-frequency part: times a term's weight, the most it adds to a score
+        self.maxweights = np.asarray(arrays["maxweights"]) if "maxweights" in arrays \
+            else term_maxima(self.weights, self.indptr)
         self.n_docs = len(self.lengths)
         self.idf = idf(np.diff(self.indptr), self.n_docs)
         # the average chunk length the term-frequency parts were normalised by
@@ -132,12 +280,15 @@ class Bm25Index:
                 (scratch / f"{name}{part}.npy").unlink()
         postings.flush()
         weights.flush()
+        maxweights = term_maxima(weights, indptr)
+        del postings, weights
         np.save(scratch / "indptr.npy", indptr)
         np.save(scratch / "lengths.npy", all_lengths)
         terms = list(vocab)
         index = cls(tokenizer, terms, {"indptr": indptr, "postings": np.load(scratch / "postings.npy", mmap_mode="r"),
                                        "weights": np.load(scratch / "weights.npy", mmap_mode="r"),
-                                       "lengths": all_lengths}, folder=scratch, average_length=avg)
+                                       "lengths": all_lengths, "maxweights": maxweights},
+                    folder=scratch, average_length=avg)
         weakref.finalize(index, shutil.rmtree, scratch, True)
         return index
 
@@ -161,24 +312,52 @@ class Bm25Index:
 
     def term_scores(self, terms: Sequence[str], weights: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every chunk for these query terms (zeros when none is known)."""
+        return self._exhaustive_scores(self._weighted_ids(terms, weights))
+
+    def _exhaustive_scores(self, weighted: list[tuple[int, float]]) -> np.ndarray:
         scores = np.zeros(self.n_docs, dtype=np.float32)
-        for term, weight in self._weighted_ids(terms, weights):
+        for term, weight in weighted:
             start, end = self.indptr[term], self.indptr[term + 1]
             scores[self.postings[start:end]] += np.float32(weight) * self.weights[start:end]
         return scores
 
     def top_terms(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None,
-                  weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  weights: np.ndarray | None = None, prune: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(positions, scores) of the k best-scoring chunks with a score above zero, best first
         (ties by position), optionally among ``allowed`` positions only; ``weights`` as in
-        ``term_scores``."""
-        scores = self.term_scores(terms, weights)
+        ``term_scores``.  Taken by dynamic pruning (``MaxScore``) when it pays: the same positions
+        and scores as scoring every chunk (``prune=False``)."""
+        weighted = self._weighted_ids(terms, weights)
+        if allowed is not None:
+            allowed = np.asarray(allowed).astype(self.postings.dtype, copy=False)  # one dtype: no copy in searches
+            if len(allowed) > 1 and not bool(np.all(allowed[1:] > allowed[:-1])):
+                allowed = np.unique(allowed)
+        if k <= 0 or not weighted:
+            return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
+        if prune and all(w >= 0 for _, w in weighted):
+            found = MaxScore(self, weighted, k, allowed).run()
+            if found is not None:
+                return found
+        scores = self._exhaustive_scores(weighted)
         if allowed is not None:
             kept = np.zeros_like(scores)
             kept[allowed] = scores[allowed]
             scores = kept
         best = top_positions(scores, k)
         return best, scores[best]
+
+    def tf_parts(self, term: int, positions: np.ndarray) -> np.ndarray:
+        """The term's term-frequency part in each of these chunks (ascending positions; 0 where
+        absent), found by binary search in its sorted postings: pages of a long memory-mapped list
+        are probed, not read through."""
+        start, end = int(self.indptr[term]), int(self.indptr[term + 1])
+        postings = self.postings[start:end]
+        positions = positions.astype(postings.dtype, copy=False)  # else searchsorted copies the whole list
+        at = np.minimum(np.searchsorted(postings, positions), end - start - 1)
+        hit = postings[at] == positions
+        parts = np.zeros(len(positions), dtype=np.float32)
+        parts[hit] = self.weights[start:end][at[hit]]
+        return parts
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no query token is known)."""
@@ -211,7 +390,7 @@ class Bm25Index:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ARRAYS:
+        for name in ARRAYS + ("maxweights",):
             np.save(folder / f"{name}.npy", getattr(self, name))
         (folder / "terms.json").write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
         (folder / "stats.json").write_text(json.dumps({"n_docs": self.n_docs, "k1": K1, "b": B,
@@ -224,6 +403,8 @@ class Bm25Index:
         stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
         arrays["indptr"] = np.asarray(arrays["indptr"])  # small: one entry per term
+        if (folder / "maxweights.npy").exists():  # absent from indexes built before it was recorded
+            arrays["maxweights"] = np.load(folder / "maxweights.npy")
         if len(arrays["lengths"]) != stats["n_docs"] or len(arrays["indptr"]) != len(terms) + 1 \
                 or not math.isclose(stats["k1"], K1) or not math.isclose(stats["b"], B):
             raise ValueError(f"BM25 files in {folder} do not agree with each other")
