@@ -10,6 +10,8 @@ restricted to a few thousand chunks is exact, and vectors can be reused without 
 from __future__ import annotations
 
 import math
+import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,28 @@ import numpy as np
 
 EXACT_MAX = 50_000  # default: exact search up to this many chunks
 NPROBE = 48
+
+
+def read_rows(vectors: np.ndarray, rows: np.ndarray, fd: int | None = None) -> np.ndarray:
+    """These rows (ascending) of the stored vectors as float32.  From a memory-mapped file (``fd``
+    open on it) they are read with ``pread``, run by run: pages of a mapping stay in the process's
+    resident memory once touched (with the neighbours the kernel maps around each fault), so
+    scattered rows read through the map would leave most of the file resident after a few hundred
+    filtered searches."""
+    if fd is None or not isinstance(vectors, np.memmap) or vectors.dtype != np.float32 \
+            or not vectors.flags.c_contiguous or len(rows) == 0:
+        return np.asarray(vectors[rows], dtype=np.float32)
+    out = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
+    row_bytes = vectors.shape[1] * 4
+    starts = np.r_[0, np.flatnonzero(np.diff(rows) != 1) + 1]  # runs of consecutive rows
+    ends = np.r_[starts[1:], len(rows)]
+    view = memoryview(out).cast("B")
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        wanted = (end - start) * row_bytes
+        got = os.preadv(fd, [view[start * row_bytes:end * row_bytes]], vectors.offset + int(rows[start]) * row_bytes)
+        if got != wanted:
+            raise OSError(f"{vectors.filename}: read {got} of {wanted} bytes")
+    return out
 
 
 @dataclass(frozen=True)
@@ -49,6 +73,7 @@ class DenseIndex:
             ivf.nprobe = nprobe
             ivf.make_direct_map()  # reconstruct(i) by position
         self._vectors = vectors
+        self._vectors_fd: int | None = None  # open on the memory-mapped vectors' file (see read_rows)
 
     def _ivf(self) -> Any:
         return self.index if isinstance(self.index, faiss.IndexIVF) else None
@@ -116,7 +141,7 @@ class DenseIndex:
 
     def _exact_among(self, vector: np.ndarray, allowed: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         allowed = np.sort(allowed)
-        scores = np.asarray(self.vectors[allowed], dtype=np.float32) @ vector
+        scores = read_rows(self.vectors, allowed, self._vectors_fd) @ vector
         k = min(k, len(allowed))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(allowed) else np.arange(len(allowed))
         best = best[np.lexsort((allowed[best], -scores[best]))]
@@ -137,4 +162,8 @@ class DenseIndex:
             vectors = np.load(path.with_suffix(".npy"), mmap_mode="r")
             if vectors.shape != (index.ntotal, index.d):
                 raise ValueError(f"{path.with_suffix('.npy')} holds {vectors.shape} vectors for {index.ntotal}")
-        return cls(index, vectors, nprobe=nprobe)
+        dense = cls(index, vectors, nprobe=nprobe)
+        if vectors is not None:  # opened now: stays readable if a later version's write removes the file
+            dense._vectors_fd = os.open(path.with_suffix(".npy"), os.O_RDONLY)
+            weakref.finalize(dense, os.close, dense._vectors_fd)
+        return dense
