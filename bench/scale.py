@@ -200,13 +200,55 @@ def search(folder: Path) -> dict:
     result = {"load_s": round(load_s, 1), "queries": len(timings),
               "search_ms_p50": round(statistics.median(timings), 2),
               "search_ms_p95": round(percentile(timings, 0.95), 2), **memory(),
-              "dense_index": type(index.dense.index).__name__}
+              "memory_mb": memory_split(), "dense_index": dense_kind(index.dense),
+              "parts_ms": part_timings(retriever, analyses, filters, vectors)}
     stored = getattr(index.dense, "vectors", None)
     if stored is not None and index.dense.approximate:
         truth = exact_top(stored, vectors, 10)
         found = [set(map(int, index.dense.search(v, 10)[0])) for v in vectors]
         result["recall_at_10"] = round(float(np.mean([len(a & b) / 10 for a, b in zip(found, truth)])), 4)
     return result
+
+
+def part_timings(retriever, analyses, filters, vectors) -> dict[str, dict[str, float]]:
+    """The search path's parts timed one by one on the same queries (p50 / p95 ms): the filter
+    turned into positions, the dense search, BM25, and fusion with the place lift."""
+    parts: dict[str, list[float]] = {"filters": [], "dense": [], "bm25": [], "fusion": []}
+    index = retriever.index
+    for analysis, chosen, vector in zip(analyses, filters, vectors):
+        begin = time.perf_counter()
+        allowed = retriever.allowed_positions(chosen)
+        parts["filters"].append(time.perf_counter() - begin)
+        if allowed is not None and len(allowed) == 0:
+            continue
+        begin = time.perf_counter()
+        dense_ids, _ = index.dense.search(vector, retriever.candidates, allowed)
+        parts["dense"].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        bm25_ids = index.bm25.top(analysis.expanded, retriever.candidates, allowed)
+        parts["bm25"].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        retriever.fuse([int(i) for i in dense_ids], [int(i) for i in bm25_ids], analysis, 5)
+        parts["fusion"].append(time.perf_counter() - begin)
+    return {name: {"p50": round(statistics.median(v) * 1000, 2), "p95": round(percentile(v, 0.95) * 1000, 2)}
+            for name, v in parts.items() if v}
+
+
+def memory_split() -> dict[str, float]:
+    """Resident memory split into anonymous pages and pages of mapped files (the memory-mapped
+    index files the queries touched), in MB, from /proc/self/smaps_rollup."""
+    fields = {}
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Rss", "Anonymous"):
+            fields[key] = int(value.split()[0]) / 1024
+    return {"anonymous": round(fields["Anonymous"], 1), "file": round(fields["Rss"] - fields["Anonymous"], 1)}
+
+
+def dense_kind(dense) -> str:
+    """The FAISS index type (of every segment, when the index is segmented)."""
+    inner = getattr(dense, "index", None)
+    return type(inner).__name__ if inner is not None else str(getattr(dense, "kind", type(dense).__name__))
 
 
 def run_child(mode: str, size: int, folder: Path, seed: int, queries: int) -> dict:

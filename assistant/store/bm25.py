@@ -96,12 +96,14 @@ class MaxScore:
     4. The survivors are scored in float32 in the query's term order, exactly as the exhaustive
        path sums them, so positions, scores and ties agree with it bit for bit.
 
-    ``run`` returns ``None`` (the caller scores every chunk) when the essential postings would be
-    more than ``READ_SHARE`` of all the query's postings — the bounds do not prune enough.
+    ``run`` returns ``None`` (the caller scores every chunk) when that is cheaper: the query's
+    postings are fewer than ``MIN_POSTINGS`` (the pruning's fixed cost is about a millisecond), or
+    the essential postings would be more than ``READ_SHARE`` of them (the bounds do not prune).
     """
 
     MARGIN = 1e-4  # relative slack on bounds and floors, far above float32 rounding of ~20 terms
     READ_SHARE = 0.5
+    MIN_POSTINGS = 200_000  # below this many postings in the query, scoring every chunk is faster
     SPLIT = 0.6
     SEED_SHARE = 0.02  # the seed reads rare postings up to this share of the chunks (at least one term)
     SEED_EXACT = 4  # chunks scored exactly in the seed, per result asked for
@@ -119,6 +121,8 @@ class MaxScore:
         self.bound = self.term_weight * index.maxweights[self.terms].astype(np.float64) * (1 + self.MARGIN)
 
     def run(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.df.sum() < self.MIN_POSTINGS:
+            return None
         theta = self._seed()
         by_df = np.lexsort((-self.terms, -self.df))  # commonest first
         covered = np.cumsum(self.bound[by_df])
@@ -140,11 +144,15 @@ class MaxScore:
         candidates, partial = candidates[keep], partial[keep]
         # the candidates the essential terms rate highest, scored exactly, raise the floor
         floor = max(theta, self._floor(candidates, partial)) * (1 - self.MARGIN)
+        known: dict[int, np.ndarray] = {}  # probed terms' parts for the candidates, kept for the exact sum
         for step, term in enumerate(optional):
-            partial = partial + self.term_weight[term] * self.index.tf_parts(int(self.terms[term]), candidates)
+            parts = self.index.tf_parts(int(self.terms[term]), candidates)
+            partial = partial + self.term_weight[term] * parts
             keep = partial + rest[step + 1] >= floor
             candidates, partial = candidates[keep], partial[keep]
-        return self._exact(candidates)
+            known = {t: p[keep] for t, p in known.items()}
+            known[int(term)] = parts[keep]
+        return self._exact(candidates, known)
 
     def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """One unique query term's postings (inside ``allowed``) and their weighted parts."""
@@ -166,9 +174,15 @@ class MaxScore:
             return np.array([], dtype=self.index.postings.dtype), np.array([], dtype=np.float64)
         read = [self._postings(int(t)) for t in terms]
         postings = np.concatenate([p for p, _ in read])
-        candidates, inverse = np.unique(postings, return_inverse=True)
-        return candidates, np.bincount(inverse, weights=np.concatenate([w for _, w in read]),
-                                                        minlength=len(candidates))
+        parts = np.concatenate([w for _, w in read])
+        if len(postings) * 16 < self.index.n_docs:  # few: sort them
+            candidates, inverse = np.unique(postings, return_inverse=True)
+            return candidates, np.bincount(inverse, weights=parts, minlength=len(candidates))
+        sums = np.bincount(postings, weights=parts)  # many: add them up by position, no sort
+        present = np.zeros(len(sums), dtype=bool)
+        present[postings] = True
+        candidates = np.flatnonzero(present).astype(postings.dtype)
+        return candidates, sums[candidates]
 
     def _seed(self) -> float:
         """A floor under the final k-th score: the k-th best exact score among the chunks the
@@ -186,9 +200,13 @@ class MaxScore:
             candidates = candidates[np.sort(np.argpartition(-partial, wanted)[:wanted])]
         return kth_largest(self._exact(candidates)[1].astype(np.float64), self.k)
 
-    def _exact(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The candidates' scores summed as the exhaustive path sums them; the k best above zero."""
-        parts = [self.index.tf_parts(int(term), candidates) for term in self.terms]
+    def _exact(self, candidates: np.ndarray, known: dict[int, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates' scores summed as the exhaustive path sums them; the k best above zero.
+        ``known``: term-frequency parts already probed for these candidates, by unique term."""
+        known = known or {}
+        parts = [known[term] if term in known else self.index.tf_parts(int(self.terms[term]), candidates)
+                 for term in range(len(self.terms))]
         scores = np.zeros(len(candidates), dtype=np.float32)
         for (_, weight), term in zip(self.weighted, self.occurrence):
             scores += np.float32(weight) * parts[term]

@@ -91,6 +91,12 @@ def check_many(index: Bm25Index, texts: list[str], seed: int, queries: int) -> i
     return pruned
 
 
+@pytest.fixture(autouse=True)
+def prune_small_indexes(monkeypatch) -> None:
+    """These corpora are small: prune even where scoring every chunk would be faster."""
+    monkeypatch.setattr(MaxScore, "MIN_POSTINGS", 0)
+
+
 @pytest.fixture(scope="module")
 def real_index() -> tuple[Bm25Index, list[str]]:
     lines = corpus_lines()
