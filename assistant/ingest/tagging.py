@@ -34,14 +34,18 @@ def document_scope(metadata: DocumentMetadata) -> Place | None:
 
 
 def tag_chunks(chunks: list[Chunk], vectors: np.ndarray, encoder,
-               scopes: dict[str, Place | None] | None = None) -> tuple[list[Chunk], dict[str, float]]:
+               scopes: dict[str, Place | None] | None = None,
+               thresholds: dict[str, float] | None = None) -> tuple[list[Chunk], dict[str, float]]:
     """Chunks with ``needs``, ``traits`` and ``regions`` filled in, and the similarity threshold used per need.
-    ``scopes``: doc_id -> the place the document governs (missing: national)."""
+    ``scopes``: doc_id -> the place the document governs (missing: national).  The thresholds are
+    these chunks' own statistics unless given (a segment added to an index is tagged by the
+    thresholds of the index it joins)."""
     if not chunks:
-        return [], {}
+        return [], dict(thresholds or {})
     scopes = scopes or {}
     sims = vectors @ need_vectors(encoder).T  # (chunks, needs), cosine: both sides are normalised
-    thresholds = {key: float(sims[:, k].mean() + EMBEDDING_SIGMAS * sims[:, k].std()) for k, key in enumerate(NEEDS)}
+    own = {key: float(sims[:, k].mean() + EMBEDDING_SIGMAS * sims[:, k].std()) for k, key in enumerate(NEEDS)}
+    thresholds = {**own, **(thresholds or {})}
     tagged = []
     for row, chunk in enumerate(chunks):
         text = f"{chunk.heading} {chunk.text}"

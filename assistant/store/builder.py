@@ -6,6 +6,7 @@ document embeds only that document's clauses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,13 +26,23 @@ class BuildStats:
     reused: int  # passages whose vectors came from the previous index
 
 
-def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None) -> dict[str, np.ndarray]:
-    """Passage text -> vector, for every chunk of existing indexes (the later ones win)."""
+def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None,
+                     doc_ids: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """Passage text -> vector, for the chunks of existing indexes (the later ones win): every live
+    chunk, or only those of ``doc_ids``."""
     known: dict[str, np.ndarray] = {}
+    wanted = None if doc_ids is None else set(doc_ids)
     for one in index if isinstance(index, list) else [index] if index is not None else []:
-        titles = {d.doc_id: d.metadata.title for d in one.documents.values()}
-        stored = one.dense.vectors  # the float vectors (exact even when the search index is approximate)
-        known.update({passage_text(titles[c.doc_id], c): np.array(stored[i]) for i, c in enumerate(one.chunks)})
+        ids = [d for d in one.documents if wanted is None or d in wanted]
+        positions = one.layout.positions(ids)
+        if not len(positions):
+            continue
+        titles = {d: one.documents[d].metadata.title for d in ids}
+        # the float vectors (exact even when the search index is approximate)
+        stored = np.asarray(one.dense.vectors[positions], dtype=np.float32)
+        for row, position in enumerate(positions):
+            chunk = one.chunks[int(position)]
+            known[passage_text(titles[chunk.doc_id], chunk)] = stored[row]
     return known
 
 
@@ -42,7 +53,11 @@ class IndexBuilder:
         self.plan = plan or DensePlan()
 
     def run(self, documents: list[ParsedDocument], previous: PolicyIndex | list[PolicyIndex] | None = None,
-            show_progress: bool = False) -> tuple[PolicyIndex, BuildStats]:
+            show_progress: bool = False, reuse: Iterable[str] | None = None,
+            joining: PolicyIndex | None = None) -> tuple[PolicyIndex, BuildStats]:
+        """The index of ``documents``.  Vectors are reused from ``previous`` (only the documents in
+        ``reuse``, if given).  ``joining``: the index this one becomes a segment of — its need
+        thresholds tag the chunks and its average chunk length normalises BM25."""
         if not documents:
             raise ValueError("nothing to index: no document was ingested")
         documents = sorted(documents, key=lambda d: d.doc_id)  # the same files give the same index
@@ -50,14 +65,15 @@ class IndexBuilder:
         chunks = [chunk for d in documents for chunk in d.chunks]
         titles = {d.doc_id: d.metadata.title for d in documents}
         passages = [passage_text(titles[c.doc_id], c) for c in chunks]
-        known = previous_vectors(previous)
+        known = previous_vectors(previous, reuse)
         missing = [p for p in dict.fromkeys(passages) if p not in known]
         if missing:
             fresh = self.encoder.encode_passages(missing, show_progress=show_progress)
             known.update(zip(missing, fresh))
         vectors = np.vstack([known[p] for p in passages]).astype(np.float32)
         scopes = {d.doc_id: document_scope(d.metadata) for d in documents}
-        chunks, thresholds = tag_chunks(chunks, vectors, self.encoder, scopes)
+        chunks, thresholds = tag_chunks(chunks, vectors, self.encoder, scopes,
+                                        joining.manifest.get("need_thresholds") if joining else None)
         tagged = [replace(d, chunks=[]) for d in documents]
         by_doc: dict[str, list] = {}
         for chunk in chunks:
@@ -65,15 +81,16 @@ class IndexBuilder:
         for doc in tagged:
             doc.chunks = by_doc.get(doc.doc_id, [])
         index = assemble_index(tagged, vectors, self.bm25_tokenizer, self.encoder.model_id, self.encoder.dimension,
-                               self.plan)
+                               self.plan, joining.bm25.average_length if joining else None)
         index.manifest["need_thresholds"] = thresholds
         return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing))
 
 
 def assemble_index(documents: list[ParsedDocument], vectors: np.ndarray, bm25_tokenizer: str, model: str,
-                   dimension: int, plan: DensePlan | None = None) -> PolicyIndex:
+                   dimension: int, plan: DensePlan | None = None, average_length: float | None = None) -> PolicyIndex:
     """The index of these documents (chunks in document order) with one vector per chunk; the
-    dense index type follows the number of chunks (``plan``), BM25 is built in batches."""
+    dense index type follows the number of chunks (``plan``), BM25 is built in batches
+    (``average_length``: see ``Bm25Index.build``)."""
     stored = [StoredDocument.from_parsed(d) for d in documents]
     chunks = [chunk for d in documents for chunk in d.chunks]
     passages = (passage_text(d.metadata.title, c) for d in documents for c in d.chunks)
@@ -82,5 +99,5 @@ def assemble_index(documents: list[ParsedDocument], vectors: np.ndarray, bm25_to
         documents={d.doc_id: d for d in stored},
         chunks=chunks,
         dense=DenseIndex.build(vectors, plan),
-        bm25=Bm25Index.build(passages, bm25_tokenizer),
+        bm25=Bm25Index.build(passages, bm25_tokenizer, average_length=average_length),
     )

@@ -1,17 +1,22 @@
-"""Saving and loading a complete index atomically, with a manifest that guards against mismatch.
+"""Saving and loading an index atomically, with a manifest that guards against mismatch.
 
 Layout of an index directory::
 
     DIR/CURRENT                 name of the live version (replaced atomically)
-    DIR/versions/<name>/        manifest.json, store.sqlite (documents and chunks), dense.faiss
-                                (+ dense.npy for an approximate index), bm25/
+    DIR/versions/<name>/        manifest.json: the segments of this version, in order, and the
+                                documents each one no longer serves (dead)
+    DIR/segments/<name>/        store.sqlite (documents and chunks), dense.faiss (+ dense.npy for an
+                                approximate index), bm25/ — written once, never changed
 
-A loaded index reads document texts and chunks from store.sqlite when they are used and maps the
-BM25 postings and stored vectors from disk (see tables.py, bm25.py, dense.py).  Format version 1
-(everything in JSON lines, bm25s) is refused with the command that rebuilds it.
+``ingest`` writes one segment; an update writes only a segment of the documents it adds or replaces,
+or nothing but a manifest when it removes (see segments.py, updater.py).  A loaded index reads
+document texts and chunks from store.sqlite when they are used and maps the BM25 postings and
+stored vectors from disk (see tables.py, bm25.py, dense.py).  Format version 2 (one segment inside
+the version folder) is still read; format version 1 (everything in JSON lines, bm25s) is refused
+with the command that rebuilds it.
 
 A new version is written completely beside the live one and only then named in CURRENT, so an
-interrupted build leaves the previous index usable.
+interrupted build leaves the previous index usable; segments no kept version names are deleted.
 """
 
 from __future__ import annotations
@@ -36,13 +41,16 @@ from assistant.durable import fsync_path, fsync_tree, write_durably
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import NPROBE, DenseIndex
-from assistant.store.tables import ChunkTable, Database, DocumentTable, StoredDocument, write_tables
+from assistant.store.segments import ChainedChunks, LiveDocuments, SegmentedBm25, SegmentedDense, Segment
+from assistant.store.tables import ChunkTable, Database, DocumentTable, StoredDocument, TagPositions, write_tables
 
-__all__ = ["PolicyIndex", "StoredDocument", "Layout", "load_index", "save_index"]
+__all__ = ["PolicyIndex", "StoredDocument", "Layout", "load_index", "save_index", "save_update"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (2, 3)  # 2: one segment inside the version folder
 CURRENT = "CURRENT"
 VERSIONS = "versions"
+SEGMENTS = "segments"
 
 
 class IndexProblem(RuntimeError):
@@ -104,8 +112,10 @@ class PolicyIndex:
     dense: DenseIndex
     bm25: Bm25Index
     version: str = ""  # the version directory it was loaded from or saved as
+    segments: list[Segment] = field(default_factory=list, repr=False, compare=False)  # when loaded
     _all_text: str | None = field(default=None, repr=False, compare=False)
     _layout: Layout | None = field(default=None, repr=False, compare=False)
+    _tags: TagPositions | None = field(default=None, repr=False, compare=False)
 
     def all_text(self) -> str:
         """Every document's cleaned text joined, computed once per loaded version."""
@@ -117,8 +127,8 @@ class PolicyIndex:
     def layout(self) -> Layout:
         """Chunk positions per document (read from the table when loaded, else from the chunks once)."""
         if self._layout is None:
-            if isinstance(self.documents, DocumentTable):
-                spans = self.documents.spans
+            if isinstance(self.documents, (DocumentTable, LiveDocuments)):
+                spans = self.documents.spans() if isinstance(self.documents, LiveDocuments) else self.documents.spans
             else:
                 spans = {}
                 for position, chunk in enumerate(self.chunks):
@@ -130,6 +140,37 @@ class PolicyIndex:
     @property
     def model(self) -> str:
         return str(self.manifest["model"])
+
+    def tagged_positions(self, kind: str, tags: Iterable[str]) -> np.ndarray:
+        """Positions (ascending) of the chunks tagged at indexing with any of ``tags`` of ``kind`` (need,
+        trait or region: tables.chunk_tags), from the chunk_tags table of a stored index; a built index,
+        or one stored before that table existed, reads its chunks' own tags once."""
+        tags = list(tags)
+        if isinstance(self.chunks, ChunkTable) and (found := self.chunks.tagged(kind, tags)) is not None:
+            return found
+        if self._tags is None:
+            self._tags = TagPositions(self.chunks)
+        return self._tags.find(kind, tags)
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """The chunks of one document, in order."""
+        return [self.chunks[int(p)] for p in self.layout.positions([doc_id])]
+
+    def live_chunks(self) -> Iterator[tuple[int, Chunk]]:
+        """(position, chunk) of every chunk a search can return, in position order (chunks of
+        documents removed or replaced since their segment was written are left out)."""
+        if not any(s.dead for s in self.segments):
+            yield from enumerate(self.chunks)
+            return
+        for segment in self.segments:
+            live = range(segment.size) if segment.live is None else segment.live
+            for local in live:
+                yield segment.offset + int(local), segment.chunks[int(local)]
+
+    @property
+    def dead_chunks(self) -> int:
+        """Positions of documents removed or replaced, still on disk until the segments are merged."""
+        return sum(s.size - (s.size if s.live is None else len(s.live)) for s in self.segments)
 
 
 def make_manifest(model: str, dimension: int, tokenizer: str, documents: list[StoredDocument],
@@ -151,31 +192,98 @@ def make_manifest(model: str, dimension: int, tokenizer: str, documents: list[St
     }
 
 
-def save_index(index: PolicyIndex, index_dir: Path) -> Path:
-    """Write a new version beside the live one, then switch CURRENT to it; returns the version dir."""
-    versions = index_dir / VERSIONS
-    versions.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
-    staging = versions / f".{name}.partial"
+def _new_name() -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
+
+
+def write_segment(index: PolicyIndex, index_dir: Path) -> dict[str, Any]:
+    """Write a built (in-memory) index as a new segment; returns its manifest entry."""
+    segments = index_dir / SEGMENTS
+    segments.mkdir(parents=True, exist_ok=True)
+    name = _new_name()
+    staging = segments / f".{name}.partial"
     staging.mkdir()
     write_tables(staging / "store.sqlite", index.documents.values(), index.chunks)
     index.dense.save(staging / "dense.faiss")
     (staging / "bm25").mkdir()
     index.bm25.save(staging / "bm25")
-    index.manifest["dense"] = index.dense.describe()
-    (staging / "manifest.json").write_text(json.dumps(index.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    fsync_tree(staging)  # every file and folder of the version is on disk before anything names it
-    final = versions / name
-    os.replace(staging, final)
+    fsync_tree(staging)  # every file of the segment is on disk before a manifest names it
+    os.replace(staging, segments / name)
+    fsync_path(segments)
+    return {"path": f"{SEGMENTS}/{name}", "chunks": len(index.chunks), "dense": index.dense.describe(), "dead": []}
+
+
+def _publish(index_dir: Path, manifest: dict[str, Any]) -> str:
+    """Write a version naming the manifest's segments, switch CURRENT to it, delete what no kept
+    version needs; returns the version's name."""
+    versions = index_dir / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    name = _new_name()
+    staging = versions / f".{name}.partial"
+    staging.mkdir()
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    fsync_tree(staging)
+    os.replace(staging, versions / name)
     fsync_path(versions)
     previous = version_name(index_dir)
     pointer = index_dir / f".{CURRENT}.{name}.tmp"
     write_durably(pointer, (name + "\n").encode("utf-8"))
     os.replace(pointer, index_dir / CURRENT)
     fsync_path(index_dir)  # the switch itself survives a crash
-    index.version = name
     _remove_stale_versions(index_dir, keep={name, previous or name})
-    return final
+    return name
+
+
+def save_index(index: PolicyIndex, index_dir: Path) -> Path:
+    """Write a built index as the only segment of a new version, then switch CURRENT to it;
+    returns the version dir."""
+    entry = write_segment(index, index_dir)
+    index.manifest["dense"] = entry["dense"]
+    index.manifest["segments"] = [entry]
+    for doc in index.manifest["documents"].values():
+        doc["segment"] = entry["path"]
+    index.version = _publish(index_dir, index.manifest)
+    return index_dir / VERSIONS / index.version
+
+
+def save_update(index_dir: Path, previous: PolicyIndex, addition: PolicyIndex | None, gone: set[str],
+                merged: set[str] | None = None) -> str:
+    """A new version: ``previous``'s segments with the documents in ``gone`` (removed, or replaced by
+    ``addition``) marked dead, the segments in ``merged`` (paths) left out — their live documents
+    must be in ``addition`` — and ``addition`` written as one more segment.  Returns the version name."""
+    merged = merged or set()
+    manifest = json.loads(json.dumps(previous.manifest))  # a deep copy
+    manifest["format_version"] = FORMAT_VERSION
+    manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    entries = []
+    for segment, entry in zip(previous.segments, segment_entries(previous.manifest, previous.version)):
+        if segment.path in merged:
+            continue
+        dead = set(segment.dead) | {d for d in gone | set(addition.documents if addition else ()) if d in segment.documents}
+        entries.append({**entry, "dead": sorted(dead)})
+    documents = {d: e for d, e in manifest["documents"].items() if d not in gone}
+    for doc_id, entry in documents.items():
+        entry.setdefault("segment", previous.segments[0].path if len(previous.segments) == 1 else "")
+    if addition is not None:
+        entry = write_segment(addition, index_dir)
+        entries.append(entry)
+        for doc_id, doc in addition.manifest["documents"].items():
+            documents[doc_id] = {**doc, "segment": entry["path"]}
+    missing = [d for d, e in documents.items() if e["segment"] in merged]
+    if missing:
+        raise ValueError(f"documents of merged segments left out of the new one: {missing}")
+    manifest["documents"] = dict(sorted(documents.items()))
+    manifest["segments"] = entries
+    manifest["chunks"] = sum(e["chunks"] for e in entries)
+    return _publish(index_dir, manifest)
+
+
+def segment_entries(manifest: dict[str, Any], version: str) -> list[dict[str, Any]]:
+    """The segments a manifest names (format 2: the version folder itself is the one segment)."""
+    if manifest.get("format_version") == 2:
+        return [{"path": f"{VERSIONS}/{version}", "chunks": manifest.get("chunks"), "dense": manifest.get("dense", {}),
+                 "dead": []}]
+    return list(manifest["segments"])
 
 
 def version_name(index_dir: Path) -> str | None:
@@ -199,12 +307,23 @@ def index_lock(index_dir: Path) -> Iterator[None]:
 
 
 def _remove_stale_versions(index_dir: Path, keep: set[str]) -> None:
-    """Delete versions older than the previous one, partial builds and pointer files left by
-    interrupted runs (the caller holds the lock, so none of them is being written).  The previous
-    version stays, so a reader that picked it up just before the switch can finish."""
+    """Delete versions older than the previous one, segments no kept version names, partial builds
+    and pointer files left by interrupted runs (the caller holds the lock, so none of them is being
+    written).  The previous version stays, so a reader that picked it up just before the switch
+    can finish."""
+    needed: set[str] = set()
+    for name in keep:
+        try:
+            needed |= {e["path"] for e in segment_entries(read_manifest(index_dir, index_dir / VERSIONS / name), name)}
+        except IndexProblem:
+            continue
     for child in (index_dir / VERSIONS).iterdir():
-        if child.name not in keep:
+        if child.name not in keep and f"{VERSIONS}/{child.name}" not in needed:
             shutil.rmtree(child, ignore_errors=True)
+    if (index_dir / SEGMENTS).is_dir():
+        for child in (index_dir / SEGMENTS).iterdir():
+            if f"{SEGMENTS}/{child.name}" not in needed:
+                shutil.rmtree(child, ignore_errors=True)
     for pointer in index_dir.glob(f".{CURRENT}.*.tmp"):  # left by a crash between write and rename
         pointer.unlink(missing_ok=True)
 
@@ -238,7 +357,7 @@ def read_manifest(index_dir: Path, version: Path | None = None) -> dict[str, Any
 
 
 def check_compatible(manifest: dict[str, Any], index_dir: Path, model: str) -> None:
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise IndexMismatchError(
             f"index at {index_dir} has format version {manifest.get('format_version')}, this program reads "
             f"version {FORMAT_VERSION}: rebuild it with `policy-assistant ingest --index {index_dir}`"
@@ -264,23 +383,47 @@ def _load_version(index_dir: Path, model: str) -> PolicyIndex:
     version = current_version(index_dir)
     manifest = read_manifest(index_dir, version)
     check_compatible(manifest, index_dir, model)
+    segments: list[Segment] = []
+    offset = 0
+    for entry in segment_entries(manifest, version.name):
+        segment = _load_segment(index_dir, entry, manifest, offset)
+        if segment.dense.dimension != manifest.get("dimension"):
+            raise IndexCorruptError(
+                f"index at {index_dir} is inconsistent ({segment.dense.dimension}-dimensional vectors in "
+                f"{entry['path']}); rebuild it with `policy-assistant ingest --index {index_dir}`")
+        segments.append(segment)
+        offset += segment.size
+    if offset != manifest.get("chunks"):
+        raise IndexCorruptError(f"index at {index_dir} is inconsistent ({offset} chunks in its segments, "
+                                f"{manifest.get('chunks')} in its manifest); rebuild it with "
+                                f"`policy-assistant ingest --index {index_dir}`")
+    if len(segments) == 1 and not segments[0].dead:  # one segment: its parts are the index's
+        only = segments[0]
+        return PolicyIndex(manifest, only.documents, only.chunks, only.dense, only.bm25, version=version.name,
+                           segments=segments)
+    return PolicyIndex(manifest, LiveDocuments(segments), ChainedChunks(segments), SegmentedDense(segments),
+                       SegmentedBm25(segments), version=version.name, segments=segments)
+
+
+def _load_segment(index_dir: Path, entry: dict[str, Any], manifest: dict[str, Any], offset: int) -> Segment:
+    folder = index_dir / entry["path"]
     try:
-        if not (version / "store.sqlite").is_file():
-            raise FileNotFoundError("store.sqlite is missing")
-        database = Database(version / "store.sqlite")
+        if not (folder / "store.sqlite").is_file():
+            raise FileNotFoundError(f"{entry['path']}/store.sqlite is missing")
+        database = Database(folder / "store.sqlite")
         documents = DocumentTable(database)
         chunks = ChunkTable(database, int(database.rows("SELECT count(*) FROM chunks")[0][0]))
-        dense = DenseIndex.load(version / "dense.faiss", int(manifest.get("dense", {}).get("nprobe", NPROBE)))
-        bm25 = Bm25Index.load(version / "bm25", manifest["bm25_tokenizer"])
+        dense = DenseIndex.load(folder / "dense.faiss", int(entry.get("dense", {}).get("nprobe", NPROBE)))
+        bm25 = Bm25Index.load(folder / "bm25", manifest["bm25_tokenizer"])
     except Exception as err:  # noqa: BLE001 - every failure here means a damaged index
         raise IndexCorruptError(
             f"index at {index_dir} is damaged ({err.__class__.__name__}: {err}); rebuild it with "
             f"`policy-assistant ingest --index {index_dir}`"
         ) from err
-    if not (dense.index.ntotal == len(chunks) == bm25.n_docs == manifest.get("chunks")) \
-            or dense.dimension != manifest.get("dimension"):
+    if not (dense.index.ntotal == len(chunks) == bm25.n_docs == entry.get("chunks")):
         raise IndexCorruptError(
-            f"index at {index_dir} is inconsistent ({dense.index.ntotal} vectors for {len(chunks)} chunks); "
-            f"rebuild it with `policy-assistant ingest --index {index_dir}`"
+            f"index at {index_dir} is inconsistent ({dense.index.ntotal} vectors for {len(chunks)} chunks in "
+            f"{entry['path']}); rebuild it with `policy-assistant ingest --index {index_dir}`"
         )
-    return PolicyIndex(manifest, documents, chunks, dense, bm25, version=version.name)
+    return Segment(entry["path"], offset, documents, dict(documents.spans), chunks, dense, bm25,
+                   frozenset(entry.get("dead", ())))

@@ -1,9 +1,14 @@
 """Adding, replacing and removing documents without a rebuild.
 
-An update reads the live index, re-parses only the files given, embeds only passages it has not
-seen (untouched documents keep their vectors; the per-document content hashes decide), rebuilds
-BM25 and the need tags over the result (cheap, no model), and saves a new version atomically.
-Queries keep answering from the previous version until the new one is complete.
+An update reads the live index's manifest, re-parses only the files given, and writes only what
+changed: a new segment with the documents added or replaced (embedding only passages it has not
+seen; their need tags use the index's thresholds, their BM25 its average chunk length), and a new
+manifest marking the documents replaced or removed as dead in their old segments.  Nothing else is
+read or rewritten, so an update costs about the same at 100k chunks as at 300.  Segments are
+merged when they pile up (``MergePolicy``): the small ones into one, or everything into one when
+dead chunks or added segments have grown large — vectors are reused, so merging needs no
+embedding.  The new version is switched in atomically; queries keep answering from the previous
+version until it is complete.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,7 @@ from assistant.store.index import (
     load_index,
     read_manifest,
     save_index,
+    save_update,
     version_name,
 )
 
@@ -79,6 +86,7 @@ class UpdateReport:
     reused: int = 0
     seconds: float = 0.0
     version: str = ""
+    merge: str = ""  # "segment", "merge" or "compact" (MergePolicy); empty for a first build
 
     def summary(self) -> str:
         parts = [f"{name} {', '.join(ids)}" for name, ids in
@@ -88,16 +96,46 @@ class UpdateReport:
                 + f" — {self.embedded} passages embedded, {self.reused} reused, {self.seconds:.1f}s")
 
 
-def stored_as_parsed(index: PolicyIndex) -> dict[str, ParsedDocument]:
-    """The documents of an index in the form the builder takes."""
-    chunks: dict[str, list] = {}
-    for chunk in index.chunks:
-        chunks.setdefault(chunk.doc_id, []).append(chunk)
-    return {
-        doc_id: ParsedDocument(doc.doc_id, doc.source, doc.content_hash, doc.text, doc.metadata, doc.sections,
-                               chunks.get(doc_id, []))
-        for doc_id, doc in index.documents.items()
-    }
+def stored_as_parsed(index: PolicyIndex, doc_ids: Iterable[str] | None = None) -> dict[str, ParsedDocument]:
+    """The documents of an index (all, or those of ``doc_ids``) in the form the builder takes."""
+    parsed = {}
+    for doc_id in index.documents if doc_ids is None else doc_ids:
+        doc = index.documents[doc_id]
+        parsed[doc_id] = ParsedDocument(doc.doc_id, doc.source, doc.content_hash, doc.text, doc.metadata,
+                                        doc.sections, index.chunks_of(doc_id))
+    return parsed
+
+
+@dataclass(frozen=True)
+class MergePolicy:
+    """When an update merges segments instead of adding one more.
+
+    - more than ``max_segments`` segments: the added ones (all but the first, the bulk) are merged
+      into one, with the new documents — its cost follows the added documents, not the index;
+    - the added segments hold more live chunks than the first one, or more than ``max_dead_share``
+      of all positions are dead: everything is merged into one segment (no embedding; amortised,
+      as the index has at least doubled or lost a quarter since the last full merge).
+    """
+
+    max_segments: int = 8
+    max_dead_share: float = 0.25
+
+    def decide(self, previous: PolicyIndex, added_chunks: int, gone: set[str]) -> str:
+        """"segment", "merge" (the added segments) or "compact" (everything)."""
+        segments = previous.segments
+        sizes = {d: e.get("chunks", 0) for d, e in previous.manifest["documents"].items()}
+        dead = previous.dead_chunks + sum(sizes.get(d, 0) for d in gone)
+        total = len(previous.chunks) + added_chunks
+        first = segments[0].path if segments else ""
+        first_live = sum(n for d, n in sizes.items()
+                         if d not in gone and previous.manifest["documents"][d].get("segment", first) == first)
+        later_live = len(previous.chunks) - previous.dead_chunks - sum(sizes.get(d, 0) for d in gone) \
+            - first_live + added_chunks
+        if total and (dead / total > self.max_dead_share or later_live > first_live):
+            return "compact"
+        if len(segments) + (1 if added_chunks else 0) > self.max_segments:
+            return "merge"
+        return "segment"
 
 
 class IndexUpdater:
@@ -105,6 +143,7 @@ class IndexUpdater:
         self.settings = settings
         self.encoder = encoder
         self.builder = IndexBuilder(encoder, settings.bm25_tokenizer, dense_plan(settings))
+        self.policy = MergePolicy()
 
     def _current(self) -> PolicyIndex | None:
         try:
@@ -112,10 +151,37 @@ class IndexUpdater:
         except IndexNotFoundError:
             return None
 
-    def _commit(self, documents: list[ParsedDocument], previous: PolicyIndex | None, report: UpdateReport) -> None:
-        index, stats = self.builder.run(documents, previous=previous)
-        save_index(index, self.settings.index_dir)
-        report.embedded, report.reused, report.version = stats.embedded, stats.reused, index.version
+    def _commit(self, previous: PolicyIndex | None, fresh: list[ParsedDocument], gone: set[str],
+                report: UpdateReport) -> None:
+        """Save ``previous`` with ``fresh`` documents added (or replacing theirs) and ``gone`` ones
+        removed: one more segment, merged segments, or one segment of everything (MergePolicy)."""
+        if previous is None:
+            index, stats = self.builder.run(fresh)
+            save_index(index, self.settings.index_dir)
+            report.embedded, report.reused, report.version = stats.embedded, stats.reused, index.version
+            return
+        replaced = {d.doc_id for d in fresh} & set(previous.documents)
+        added_chunks = sum(len(d.chunks) for d in fresh)
+        how = self.policy.decide(previous, added_chunks, gone | replaced)
+        report.merge = how
+        if how == "compact":
+            kept = [d for d in previous.documents if d not in gone and d not in replaced]
+            documents = [*stored_as_parsed(previous, kept).values(), *fresh]
+            index, stats = self.builder.run(documents, previous=previous)
+            save_index(index, self.settings.index_dir)
+            report.embedded, report.reused, report.version = stats.embedded, stats.reused, index.version
+            return
+        merged: set[str] = set()
+        documents = list(fresh)
+        if how == "merge":
+            merged = {s.path for s in previous.segments[1:]}
+            carried = [d for d, e in previous.manifest["documents"].items()
+                       if e.get("segment") in merged and d not in gone and d not in replaced]
+            documents += stored_as_parsed(previous, carried).values()
+        addition, stats = (self.builder.run(documents, previous=previous, reuse=[d.doc_id for d in documents],
+                                            joining=previous) if documents else (None, None))
+        report.version = save_update(self.settings.index_dir, previous, addition, gone | replaced, merged)
+        report.embedded, report.reused = (stats.embedded, stats.reused) if stats else (0, 0)
 
     def add(self, paths: list[Path], overrides: MetadataOverrides | None = None) -> UpdateReport:
         """Add files (or replace the documents they update); unreadable files are reported, and if
@@ -129,19 +195,20 @@ class IndexUpdater:
                               result.errors)
         with index_lock(self.settings.index_dir):
             previous = self._current()
-            documents = stored_as_parsed(previous) if previous else {}
+            held = previous.manifest["documents"] if previous else {}
+            fresh: dict[str, ParsedDocument] = {}
             for document in result.documents:
-                old = documents.get(document.doc_id)
+                old = held.get(document.doc_id)
                 if old is None:
                     report.added.append(document.doc_id)
-                elif old.content_hash == document.content_hash:
+                elif old["content_hash"] == document.content_hash:
                     report.unchanged.append(document.doc_id)
                     continue
                 else:
                     report.replaced.append(document.doc_id)
-                documents[document.doc_id] = document
-            if report.added or report.replaced:
-                self._commit(list(documents.values()), previous, report)
+                fresh[document.doc_id] = document
+            if fresh:
+                self._commit(previous, list(fresh.values()), set(), report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -163,7 +230,7 @@ class IndexUpdater:
             now = current.manifest["documents"] if current else {}
             changed, removed = concurrent_changes(start, now)
             merged = {d.doc_id: d for d in documents}
-            kept = stored_as_parsed(current) if current else {}
+            kept = stored_as_parsed(current, changed) if current else {}
             for doc_id in changed:
                 merged[doc_id] = kept[doc_id]
             for doc_id in removed:
@@ -189,11 +256,10 @@ class IndexUpdater:
             if unknown:
                 raise UpdateError(f"no document {', '.join(repr(d) for d in unknown)} in the index; "
                                   f"known ids: {', '.join(sorted(previous.documents))}")
-            documents = {k: v for k, v in stored_as_parsed(previous).items() if k not in doc_ids}
-            if not documents:
+            if not set(previous.documents) - set(doc_ids):
                 raise UpdateError("removing every document would leave the index empty; "
                                   "build a new one with `policy-assistant ingest` instead")
             report.removed = list(doc_ids)
-            self._commit(list(documents.values()), previous, report)
+            self._commit(previous, [], set(doc_ids), report)
         report.seconds = time.perf_counter() - started
         return report

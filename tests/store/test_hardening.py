@@ -3,6 +3,7 @@ switch of CURRENT are on disk (fsync) before they are trusted; crash litter is c
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 from assistant.ingest.pipeline import bundled_corpus_dir
 from assistant.service import build_index
 from assistant.settings import Settings
-from assistant.store.index import CURRENT, VERSIONS, load_index, save_index
+from assistant.store.index import CURRENT, SEGMENTS, VERSIONS, load_index, save_index
 from assistant.store.updater import IndexUpdater
 from tests.ingest.test_formats import as_text
 
@@ -106,12 +107,14 @@ def test_the_version_and_current_are_fsynced_before_they_count(tmp_path, session
     to_current = [before for target, before in switches if target == str(index_dir / CURRENT)]
     assert len(to_current) == 1
     before = set(to_current[0])
-    written = [p for p in (index_dir / VERSIONS / final.name).rglob("*") if p.is_file()]
+    manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+    folders = [final, *(index_dir / s["path"] for s in manifest["segments"])]
+    written = [(folder, p) for folder in folders for p in folder.rglob("*") if p.is_file()]
     assert len(written) >= 5
-    for path in written:  # every file, under its staging name, was flushed before CURRENT named it
-        staged = str(path).replace(f"/{final.name}/", f"/.{final.name}.partial/")
+    for folder, path in written:  # every file, under its staging name, was flushed before CURRENT named it
+        staged = str(path).replace(f"/{folder.name}/", f"/.{folder.name}.partial/")
         assert staged in before, path
-    assert str(index_dir / VERSIONS) in before  # the rename of the version itself
+    assert str(index_dir / VERSIONS) in before and str(index_dir / SEGMENTS) in before  # the renames themselves
     assert any(p.startswith(str(index_dir / f".{CURRENT}.{final.name}")) for p in before)  # the pointer file
     assert synced[-1] == str(index_dir)  # and the switch
     assert not list(index_dir.glob(f".{CURRENT}.*.tmp")) and not (index_dir / VERSIONS / ".half.partial").exists()

@@ -53,8 +53,9 @@ def test_round_trip(tmp_path: Path) -> None:
     assert doc.sections == next(iter(index.documents.values())).sections
     assert np.allclose(loaded.bm25.scores("版权产业"), index.bm25.scores("版权产业"))
     manifest = json.loads((current_version(tmp_path) / "manifest.json").read_text())
-    assert manifest["format_version"] == 2 and manifest["model"] == MODEL and manifest["dimension"] == 8
+    assert manifest["format_version"] == 3 and manifest["model"] == MODEL and manifest["dimension"] == 8
     assert manifest["dense"] == {"kind": "flat", "vectors": len(index.chunks), "dimension": 8}
+    assert [s["dense"] for s in manifest["segments"]] == [manifest["dense"]] and manifest["segments"][0]["dead"] == []
     assert len(manifest["documents"]["zibo-ip-service-industry-opinions-2023"]["content_hash"]) == 64
 
 
@@ -81,11 +82,12 @@ def test_other_format_version_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("damage", ["delete_vectors", "truncate_chunks", "garble_manifest", "dangling_pointer"])
 def test_corrupt_index_is_reported(tmp_path: Path, damage: str) -> None:
     version = save_index(small_index(), tmp_path)
+    segment = tmp_path / json.loads((version / "manifest.json").read_text())["segments"][0]["path"]
     if damage == "delete_vectors":
-        (version / "dense.faiss").unlink()
+        (segment / "dense.faiss").unlink()
     elif damage == "truncate_chunks":
-        data = (version / "store.sqlite").read_bytes()
-        (version / "store.sqlite").write_bytes(data[: len(data) // 3])
+        data = (segment / "store.sqlite").read_bytes()
+        (segment / "store.sqlite").write_bytes(data[: len(data) // 3])
     elif damage == "garble_manifest":
         (version / "manifest.json").write_text("{not json")
     else:

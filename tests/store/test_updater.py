@@ -38,7 +38,11 @@ def updater(tmp_path: Path, encoder, corpus: Path) -> IndexUpdater:
 
 
 def fingerprint(index) -> list[tuple]:
-    return [(c.chunk_id, c.section, c.start, c.end, c.text, c.needs) for c in index.chunks]
+    """Every searchable chunk, document by document (an updated index may hold them in other positions)."""
+    live = {position for position, _ in index.live_chunks()}
+    assert all(int(p) in live for d in index.documents for p in index.layout.positions([d]))
+    return [(c.chunk_id, c.section, c.start, c.end, c.text, c.needs) for d in sorted(index.documents)
+            for c in index.chunks_of(d)]
 
 
 def top_results(settings: Settings, encoder, questions: list[str]) -> list[list[tuple[str, str]]]:
@@ -51,8 +55,11 @@ def test_adding_embeds_only_the_new_document(updater: IndexUpdater) -> None:
     report = updater.add([EXTRA_DIR / f"{SHANGHAI}.txt"])
     after = load_index(updater.settings.index_dir, updater.settings.model)
     added = [c for c in after.chunks if c.doc_id == SHANGHAI]
-    assert report.added == [SHANGHAI] and report.embedded == len(added) and report.reused == len(before.chunks)
+    assert report.added == [SHANGHAI] and report.embedded == len(added) and report.merge == "segment"
     assert set(after.documents) == {WUHAN, ZIBO, SHANGHAI}
+    # the documents already indexed are neither read again nor rewritten: their segment stays as it was
+    assert [s.path for s in after.segments] == [before.segments[0].path, after.segments[1].path]
+    assert report.reused == 0 and len(after.segments[1].chunks) == len(added)
     again = updater.add([EXTRA_DIR / f"{SHANGHAI}.txt"])
     assert again.unchanged == [SHANGHAI] and again.embedded == 0 and version_name(updater.settings.index_dir) == \
         after.version
