@@ -20,6 +20,8 @@ from pathlib import Path
 from dataclasses import asdict, dataclass
 from typing import Any, overload
 
+import numpy as np
+
 from assistant.models import Chunk, DocumentMetadata, ParsedDocument, Period, Section
 
 
@@ -75,8 +77,45 @@ SCHEMA = """
 CREATE TABLE documents (ordinal INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, head TEXT NOT NULL,
                         text TEXT NOT NULL, sections TEXT NOT NULL, first INTEGER NOT NULL, count INTEGER NOT NULL);
 CREATE TABLE chunks (position INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE chunk_tags (kind TEXT NOT NULL, tag TEXT NOT NULL, position INTEGER NOT NULL,
+                         PRIMARY KEY (kind, tag, position)) WITHOUT ROWID;
 """
 READ_BATCH = 2_000  # chunks per query while iterating
+NEED_TAG, TRAIT_TAG, REGION_TAG = "need", "trait", "region"
+TAG_KINDS = (NEED_TAG, TRAIT_TAG, REGION_TAG)
+
+
+def chunk_tags(chunk: Chunk) -> Iterator[tuple[str, str]]:
+    """(kind, tag) of what indexing tagged a chunk with: the needs it serves, the traits it names and
+    the gazetteer code of every region one of its sentences is confined to (the chunk_tags table)."""
+    for need in chunk.needs:
+        yield NEED_TAG, need
+    for trait in chunk.traits:
+        yield TRAIT_TAG, trait
+    for code in dict.fromkeys(code for span in chunk.regions for code in span.codes):
+        yield REGION_TAG, code
+
+
+def check_tag_kind(kind: str) -> None:
+    if kind not in TAG_KINDS:
+        raise ValueError(f"unknown tag kind {kind!r}: one of {', '.join(TAG_KINDS)}")
+
+
+class TagPositions:
+    """(kind, tag) -> positions, made by reading every chunk once (a freshly built index, or a stored
+    one written before the chunk_tags table)."""
+
+    def __init__(self, chunks: Iterable[Chunk]):
+        found: dict[tuple[str, str], list[int]] = {}
+        for position, chunk in enumerate(chunks):
+            for key in chunk_tags(chunk):
+                found.setdefault(key, []).append(position)
+        self._positions = {key: np.array(positions, dtype=np.int64) for key, positions in found.items()}
+
+    def find(self, kind: str, tags: Iterable[str]) -> np.ndarray:
+        check_tag_kind(kind)
+        parts = [self._positions[(kind, tag)] for tag in dict.fromkeys(tags) if (kind, tag) in self._positions]
+        return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
 
 
 def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) -> None:
@@ -86,6 +125,7 @@ def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) 
         connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
         spans: dict[str, list[int]] = {}
         batch: list[tuple[int, str]] = []
+        tags: list[tuple[str, str, int]] = []
         position = -1
         for position, chunk in enumerate(chunks):
             span = spans.setdefault(chunk.doc_id, [position, 0])
@@ -93,10 +133,14 @@ def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) 
                 raise ValueError(f"the chunks of {chunk.doc_id} are not contiguous")
             span[1] += 1
             batch.append((position, json.dumps(chunk.to_dict(), ensure_ascii=False)))
+            tags.extend((kind, tag, position) for kind, tag in chunk_tags(chunk))
             if len(batch) >= 10_000:
                 connection.executemany("INSERT INTO chunks VALUES (?, ?)", batch)
+                connection.executemany("INSERT INTO chunk_tags VALUES (?, ?, ?)", tags)
                 batch.clear()
+                tags.clear()
         connection.executemany("INSERT INTO chunks VALUES (?, ?)", batch)
+        connection.executemany("INSERT INTO chunk_tags VALUES (?, ?, ?)", tags)
         rows = []
         for ordinal, doc in enumerate(documents):
             head = {"source": doc.source, "content_hash": doc.content_hash, "metadata": asdict(doc.metadata)}
@@ -148,6 +192,7 @@ class ChunkTable(Sequence[Chunk]):
         self.count = count
         self._cache = BoundedCache(cache_size)
         self._lock = threading.Lock()
+        self._has_tags: bool | None = None
 
     def __len__(self) -> int:
         return self.count
@@ -189,6 +234,22 @@ class ChunkTable(Sequence[Chunk]):
                 for position, chunk in zip(range(begin, end), chunks):
                     self._cache.put(position, chunk)
             yield from chunks
+
+    def tagged(self, kind: str, tags: Iterable[str]) -> np.ndarray | None:
+        """Positions (ascending) of the chunks tagged with any of ``tags`` of ``kind``, from the chunk_tags
+        table; None when the database predates that table."""
+        check_tag_kind(kind)
+        if self._has_tags is None:
+            self._has_tags = bool(self.database.rows(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunk_tags'"))
+        if not self._has_tags:
+            return None
+        wanted = list(dict.fromkeys(tags))
+        if not wanted:
+            return np.array([], dtype=np.int64)
+        rows = self.database.rows(f"SELECT DISTINCT position FROM chunk_tags WHERE kind = ? AND tag IN "
+                                  f"({', '.join('?' * len(wanted))}) ORDER BY position", (kind, *wanted))
+        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):
