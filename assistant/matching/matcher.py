@@ -9,11 +9,20 @@ validity model's rank (assistant/validity.py: in force, amended, ended plans) as
 so that the current measure comes first among comparable ones; replaced, repealed or expired documents
 come after all of these.  Several articles of one document give way a little to other documents.
 Measures addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
+
+Cost: only the clauses that can serve the profile are read — the covering documents' clauses tagged at
+indexing with one of the needs' taxonomy entries (``PolicyIndex.tagged_positions``), plus, for a need
+read as free text, the covering clauses using enough of its words; every clause of the covering
+documents only when no need is given.  Vectors are read for those clauses alone, and what does not
+depend on the profile (the documents' validity, their jurisdictions) is worked out once per index.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +38,7 @@ from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Chunk, Citation
 from assistant.reading.sentences import GENERIC, best_sentences, body_text, shorten
 from assistant.store.index import PolicyIndex, StoredDocument
+from assistant.store.tables import NEED_TAG
 from assistant.text.regions import reaches
 from assistant.text.taxonomy import NEEDS, TRAITS
 from assistant.text.tokens import bigrams
@@ -62,6 +72,8 @@ DIVERSITY = 0.15
 OTHER_TRAIT_PENALTY = 0.5  # a heading written for another kind of enterprise (海外…, 乡村振兴…) than the profile's
 # A need that is itself what a trait is about: asking for 海外布局 makes overseas measures wanted.
 TRAIT_OF_NEED = {"海外布局": "外贸/出口", "地理标志": "农业/种业", "版权": "文化/版权"}  # a successor's clause this close to the replaced one is its corresponding measure
+OUTLINES_KEPT = 512  # documents whose section outline the matcher keeps
+AUDIENCES_KEPT = 50_000  # clauses whose audience the matcher keeps
 
 
 class ProfileError(ValueError):
@@ -146,18 +158,71 @@ class MatchResult:
         return [(level, [m for m in self.measures if m.level == level]) for level in levels]
 
 
+def _prefixes(path: str) -> list[str]:
+    tokens = path.split(" ")
+    return [" ".join(tokens[:k]) for k in range(1, len(tokens) + 1)]
+
+
 def section_headings(document: StoredDocument, path: str) -> list[str]:
     """Headings of the numbered sections a clause sits in (二、 (二) -> 总体要求, 基本原则)."""
-    tokens = path.split(" ")
-    prefixes = {" ".join(tokens[:k]) for k in range(1, len(tokens) + 1)}
+    prefixes = set(_prefixes(path))
     return [s.heading for s in document.sections if s.kind != "paragraph" and s.path in prefixes]
+
+
+def _offers(chunk: Chunk, headings: list[str]) -> bool:
+    """A clause that offers something, given the headings of the sections it sits in."""
+    if chunk.kind != "clause" or chunk.section == PREAMBLE:
+        return False
+    return not any(_NOT_MEASURES.search(h) for h in [chunk.heading, *headings])
 
 
 def is_measure(chunk: Chunk, document: StoredDocument) -> bool:
     """A clause that offers something: not a preamble, table, principle, target or safeguard."""
-    if chunk.kind != "clause" or chunk.section == PREAMBLE:
-        return False
-    return not any(_NOT_MEASURES.search(h) for h in [chunk.heading, *section_headings(document, chunk.section)])
+    return _offers(chunk, section_headings(document, chunk.section))
+
+
+@dataclass(frozen=True)
+class _Outline:
+    """A document's sections by path: each path's kind (the last section of that path), and the headings of
+    its numbered (non-paragraph) sections."""
+
+    kinds: dict[str, str]
+    headings: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, document: StoredDocument) -> _Outline:
+        kinds: dict[str, str] = {}
+        headings: dict[str, list[str]] = {}
+        for section in document.sections:
+            kinds[section.path] = section.kind
+            if section.kind != "paragraph":
+                headings.setdefault(section.path, []).append(section.heading)
+        return cls(kinds, headings)
+
+    def around(self, path: str) -> list[str]:
+        """As section_headings: the headings of the numbered sections a clause at ``path`` sits in."""
+        return [h for prefix in _prefixes(path) for h in self.headings.get(prefix, ())]
+
+
+class _Kept:
+    """The last ``size`` values made, by key (shared by the threads serving one index)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], object]):
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
@@ -195,12 +260,26 @@ def _coverage(query: str, text: str) -> float:
     return sum(w for b, w in weights.items() if b in text) / total if total else 0.0
 
 
-def _spread(scored: list[tuple[int, float, MatchedMeasure]], limit: int) -> list[MatchedMeasure]:
+@dataclass
+class _Scored:
+    """A clause scored for a profile; made into a MatchedMeasure (offer, citation) only if it is ranked."""
+
+    position: int
+    chunk: Chunk
+    visible: _Visible
+    score: float
+    served: list[str]
+    traits: list[str]
+    state: Validity
+    audience: str
+
+
+def _spread(scored: list[tuple[int, float, _Scored]], limit: int) -> list[_Scored]:
     """The measures in rank order, one per section: by tier (what may apply first), then by score less
     DIVERSITY for each measure of the same document already ranked, so that several articles of one
     document do not crowd out a comparably strong measure of another."""
     pending = sorted(scored, key=lambda item: (item[0], -item[1]))
-    ranked: list[MatchedMeasure] = []
+    ranked: list[_Scored] = []
     seen_sections: set[tuple[str, str]] = set()
     per_document: dict[str, int] = {}
     while pending and len(ranked) < limit:
@@ -227,9 +306,10 @@ class ProfileMatcher:
         self.level_prior = level_prior
         self.interpreter = ProfileInterpreter(encoder)
         self._need_vectors: np.ndarray | None = None
-        self._chunk_vectors: np.ndarray | None = None
-        self._audiences: dict[str, str | None] = {}
-        self._section_kinds: dict[tuple[str, str], str] | None = None
+        self._standing: dict[str, Validity] | None = None  # each document's validity on ``today``
+        self._jurisdictions: list[tuple[str, bool, str | None]] | None = None  # (doc_id, national, region code)
+        self._outlines = _Kept(OUTLINES_KEPT)
+        self._audiences = _Kept(AUDIENCES_KEPT)
 
     def locate(self, location: str | None) -> Place | None:
         if not location or not location.strip():
@@ -244,35 +324,47 @@ class ProfileMatcher:
         return chosen
 
     def covering_documents(self, place: Place | None) -> list[str]:
+        """The documents whose jurisdiction covers the place (national ones always), in index order."""
+        if self._jurisdictions is None:
+            self._jurisdictions = [(doc_id, d.metadata.level == "national", d.metadata.region_code)
+                                   for doc_id, d in self.index.documents.items()]
         places = gazetteer()
+        covers: dict[str, bool] = {}  # region code -> whether the place lies in it
         covering = []
-        for doc_id, document in self.index.documents.items():
-            meta = document.metadata
-            if meta.level == "national":
+        for doc_id, national, code in self._jurisdictions:
+            if national:
                 covering.append(doc_id)
-            elif place and meta.region_code and (region := places.by_code(meta.region_code)) and place.within(region):
-                covering.append(doc_id)
+            elif place and code:
+                if code not in covers:
+                    covers[code] = bool((region := places.by_code(code)) and place.within(region))
+                if covers[code]:
+                    covering.append(doc_id)
         return covering
 
-    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
+    def _needs(self) -> np.ndarray:
         if self._need_vectors is None:
             self._need_vectors = need_vectors(self.encoder)
-            total = self.index.dense.index.ntotal
-            self._chunk_vectors = np.vstack([self.index.dense.index.reconstruct(i) for i in range(total)])
-        return self._chunk_vectors, self._need_vectors
+        return self._need_vectors
+
+    def _validities(self) -> dict[str, Validity]:
+        """Every document's validity on ``today``, worked out once (the index does not change)."""
+        if self._standing is None:
+            self._standing = validities(self.index, self.today)
+        return self._standing
+
+    def _outline(self, doc_id: str) -> _Outline:
+        return self._outlines.get(doc_id, lambda: _Outline.of(self.index.documents[doc_id]))
+
+    def _is_measure(self, chunk: Chunk) -> bool:
+        return _offers(chunk, self._outline(chunk.doc_id).around(chunk.section))
 
     def _titled(self, chunk: Chunk) -> bool:
         """Whether a clause's heading is a title; an article's (第二条) is only its own lead sentence, which
         its text already holds."""
-        if self._section_kinds is None:
-            self._section_kinds = {(doc_id, section.path): section.kind
-                                   for doc_id, document in self.index.documents.items() for section in document.sections}
-        return self._section_kinds.get((chunk.doc_id, chunk.section)) != ARTICLE
+        return self._outline(chunk.doc_id).kinds.get(chunk.section) != ARTICLE
 
     def _audience(self, chunk: Chunk) -> str | None:
-        if chunk.chunk_id not in self._audiences:
-            self._audiences[chunk.chunk_id] = addressed_to(chunk)
-        return self._audiences[chunk.chunk_id]
+        return self._audiences.get(chunk.chunk_id, lambda: addressed_to(chunk))
 
     def understand(self, profile: EnterpriseProfile) -> tuple[list[Understood], list[Understood]]:
         try:
@@ -301,6 +393,18 @@ class ProfileMatcher:
                 served = coverage >= FREE_TEXT_COVERAGE
         return best, served
 
+    def _candidates(self, covering: list[str], needs: list[Understood]) -> tuple[np.ndarray, set[int]]:
+        """Positions of the covering documents' clauses that may serve the needs, ascending, and those of them
+        tagged with a need's taxonomy entry.  A clause serves a taxonomy need only when tagged with it (a clause
+        partly hidden is read by the same wording rules, which tagging ran on its whole text); a need read as
+        free text may be served by any clause, left to the caller to test.  No need: every clause."""
+        positions = self.index.layout.positions(covering)
+        keys = [key for need in needs for key in need.facets]
+        tagged = np.intersect1d(positions, self.index.tagged_positions(NEED_TAG, keys)) if keys else positions[:0]
+        if not needs or any(not need.facets for need in needs):
+            return positions, set(tagged.tolist())
+        return tagged, set(tagged.tolist())
+
     def run(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         place = self.locate(profile.location)
         needs, typed_traits = self.understand(profile)
@@ -308,19 +412,19 @@ class ProfileMatcher:
         traits |= {implied for key in list(traits) for implied in TRAITS[key].implies}
         trait_queries = [t.query for t in typed_traits if not t.facets and t.query]
         covering = self.covering_documents(place)
-        every = validities(self.index, self.today)
+        every = self._validities()
         states = {d: every[d] for d in covering}
-        chunk_vectors, need_vecs = self._vectors()
-        sims = chunk_vectors @ need_vecs.T
-        queries = [n.query for n in needs if n.query is not None]
-        query_sims = dict(zip(queries, (chunk_vectors @ self.encoder.encode_queries(queries).T).T)) if queries else {}
-        scored: list[tuple[int, float, MatchedMeasure]] = []
-        for position, chunk in enumerate(self.index.chunks):
-            document = self.index.documents.get(chunk.doc_id)
-            if chunk.doc_id not in states or not is_measure(chunk, document):
+        positions, tagged = self._candidates(covering, needs)
+        free_texts = [n.query for n in needs if not n.facets and n.query is not None]
+        kept: list[tuple[int, Chunk, _Visible, str | None]] = []
+        for position in positions.tolist():
+            chunk = self.index.chunks[position]
+            if exclude_ended and not states[chunk.doc_id].current:
                 continue
-            state = states[chunk.doc_id]
-            if exclude_ended and not state.current:
+            if free_texts and position not in tagged and not any(  # the whole clause holds what it may show
+                    _coverage(query, f"{chunk.heading} {chunk.text}") >= FREE_TEXT_COVERAGE for query in free_texts):
+                continue
+            if not self._is_measure(chunk):
                 continue
             visible = visible_part(chunk, place)
             if len(visible.text.strip()) < 8:
@@ -328,17 +432,30 @@ class ProfileMatcher:
             audience = self._audience(chunk)
             if audience and audience not in traits and self.other_audiences == "drop":
                 continue
+            kept.append((position, chunk, visible, audience))
+        need_vecs = self._needs()
+        rows = np.array([position for position, *_ in kept], dtype=np.int64)
+        vectors = np.asarray(self.index.dense.vectors[rows], dtype=np.float32) if kept else \
+            np.zeros((0, need_vecs.shape[1]), dtype=np.float32)
+        sims = vectors @ need_vecs.T
+        queries = [n.query for n in needs if n.query is not None]
+        query_sims = dict(zip(queries, (vectors @ self.encoder.encode_queries(queries).T).T)) \
+            if queries and kept else {}
+        scored: list[tuple[int, float, _Scored]] = []
+        for row, (position, chunk, visible, audience) in enumerate(kept):
+            document = self.index.documents[chunk.doc_id]
+            state = states[chunk.doc_id]
             score, served = 0.0, []
             for need in needs:
-                query_sim = float(query_sims[need.query][position]) if need.query in query_sims else None
-                need_score, serves = self._need_score(need, chunk, visible, sims[position], query_sim)
+                query_sim = float(query_sims[need.query][row]) if need.query in query_sims else None
+                need_score, serves = self._need_score(need, chunk, visible, sims[row], query_sim)
                 if serves:
                     score += need_score
                     served.append(need.text)
             if needs and not served:
                 continue
             if not needs:
-                score += 5 * (float(sims[position].max()) - 0.85)
+                score += 5 * (float(sims[row].max()) - 0.85)
             marked = audience is not None and audience not in traits
             # a measure addressed to another kind of organisation is not written for the enterprise's trait
             written_for = [] if marked else [key for key in traits if key in chunk.traits and (
@@ -351,33 +468,38 @@ class ProfileMatcher:
                                                            for n in needs for k in n.facets))
             score -= AUDIENCE_PENALTY if marked else 0.0
             score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
-            measure = self._measure(chunk, visible, score, served, written_for, state, needs,
-                                    AUDIENCE_LABEL[audience] if marked else "")
             tier = 0 if state.rank <= _MAY_APPLY else state.rank
-            scored.append((tier, score - CURRENT_PRIOR * state.rank, measure))
-        measures = _spread(scored, limit)
-        for measure in measures:
-            measure.successor_measure = self._successor_measure(measure)
+            scored.append((tier, score - CURRENT_PRIOR * state.rank,
+                           _Scored(position, chunk, visible, score, served, written_for, state,
+                                   AUDIENCE_LABEL[audience] if marked else "")))
+        measures = []
+        for ranked in _spread(scored, limit):
+            measure = self._measure(ranked.chunk, ranked.visible, ranked.score, ranked.served, ranked.traits,
+                                    ranked.state, needs, ranked.audience)
+            measure.successor_measure = self._successor_measure(measure, ranked.position)
+            measures.append(measure)
         unmatched = [n.text for n in needs if not any(n.text in m.needs for m in measures)]
         return MatchResult(profile, place, covering, measures, unmatched, [*needs, *typed_traits])
 
-    def _successor_measure(self, measure: MatchedMeasure) -> SuccessorMeasure | None:
+    def _successor_measure(self, measure: MatchedMeasure, position: int) -> SuccessorMeasure | None:
         """In the plan that replaced this one, the clause closest to this measure, if one is close enough."""
         successor = measure.validity.successor
         if not successor or successor not in self.index.documents:
             return None
-        vectors, _ = self._vectors()
-        position = {c.chunk_id: i for i, c in enumerate(self.index.chunks)}
-        own = vectors[position[measure.chunk.chunk_id]]
         document = self.index.documents[successor]
-        candidates = [(float(vectors[i] @ own), c) for i, c in enumerate(self.index.chunks)
-                      if c.doc_id == successor and is_measure(c, document)]
+        candidates = [(p, c) for p in self.index.layout.positions([successor]).tolist()
+                      if self._is_measure(c := self.index.chunks[p])]
         if not candidates:
             return None
-        similarity, best = max(candidates, key=lambda pair: pair[0])
-        if similarity < SUCCESSOR_SIMILARITY:
+        own = np.asarray(self.index.dense.vectors[position], dtype=np.float32)
+        theirs = np.asarray(self.index.dense.vectors[np.array([p for p, _ in candidates], dtype=np.int64)],
+                            dtype=np.float32)
+        similarities = theirs @ own
+        best = int(np.argmax(similarities))  # the first of equals, in position order
+        if float(similarities[best]) < SUCCESSOR_SIMILARITY:
             return None
-        return SuccessorMeasure(successor, document.metadata.title, best.section, best.heading)
+        chunk = candidates[best][1]
+        return SuccessorMeasure(successor, document.metadata.title, chunk.section, chunk.heading)
 
     def _measure(self, chunk: Chunk, visible: _Visible, score: float, served: list[str], traits: list[str],
                  state: Validity, needs: list[Understood], audience: str) -> MatchedMeasure:

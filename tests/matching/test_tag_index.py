@@ -1,0 +1,95 @@
+"""The tag index written with each index version (needs, traits, regions -> chunk positions), and the
+matcher reading only the clauses it points to."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pytest
+
+from assistant.matching.matcher import EnterpriseProfile, ProfileMatcher
+from assistant.models import Chunk
+from assistant.store.index import PolicyIndex, load_index
+from assistant.store.tables import ChunkTable
+
+
+def own_tags(chunks: Sequence[Chunk]) -> dict[tuple[str, str], list[int]]:
+    """(kind, tag) -> positions, read from each chunk's own fields."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for position, chunk in enumerate(chunks):
+        tags = {("need", n) for n in chunk.needs} | {("trait", t) for t in chunk.traits}
+        tags |= {("region", code) for span in chunk.regions for code in span.codes}
+        for tag in tags:
+            found.setdefault(tag, []).append(position)
+    return found
+
+
+def assert_agrees(index: PolicyIndex, expected: dict[tuple[str, str], list[int]]) -> None:
+    for (kind, tag), positions in expected.items():
+        assert index.tagged_positions(kind, [tag]).tolist() == positions, (kind, tag)
+    for kind in ("need", "trait", "region"):
+        tags = sorted(t for k, t in expected if k == kind)
+        union = sorted({p for t in tags for p in expected[(kind, t)]})
+        assert index.tagged_positions(kind, iter(tags)).tolist() == union, kind
+        assert index.tagged_positions(kind, ["没有这个标签"]).tolist() == []
+        assert index.tagged_positions(kind, []).tolist() == []
+
+
+@pytest.fixture(scope="module")
+def expected(assistant) -> dict[tuple[str, str], list[int]]:
+    found = own_tags(list(assistant.index.chunks))
+    kinds = {kind for kind, _ in found}
+    assert kinds == {"need", "trait", "region"}, kinds  # the bundled corpus has every kind of tag
+    return found
+
+
+def test_the_stored_tag_table_agrees_with_the_chunks_own_tags(assistant, expected) -> None:
+    index = load_index(assistant.settings.index_dir, assistant.settings.model)
+    assert index.chunks.tagged("need", ["保险"]) is not None  # answered by the chunk_tags table
+    assert_agrees(index, expected)
+    with pytest.raises(ValueError, match="unknown tag kind"):
+        index.tagged_positions("colour", ["红"])
+
+
+def test_a_built_index_reads_its_chunks_tags(assistant, expected) -> None:
+    index = assistant.index
+    built = PolicyIndex(index.manifest, dict(index.documents), list(index.chunks), index.dense, index.bm25)
+    assert_agrees(built, expected)
+
+
+def test_an_index_stored_before_the_tag_table_falls_back_to_the_chunks(assistant, expected, tmp_path) -> None:
+    old = tmp_path / "index"
+    shutil.copytree(assistant.settings.index_dir, old)
+    for database in old.rglob("store.sqlite"):
+        with sqlite3.connect(database) as connection:
+            connection.execute("DROP TABLE chunk_tags")
+    index = load_index(old, assistant.settings.model)
+    assert index.chunks.tagged("need", ["保险"]) is None
+    assert_agrees(index, expected)
+
+
+def test_the_matcher_reads_only_the_clauses_the_tags_point_to(assistant, expected, monkeypatch) -> None:
+    index = load_index(assistant.settings.index_dir, assistant.settings.model)
+    read: set[int] = set()
+    real_getitem = ChunkTable.__getitem__
+
+    def getitem(table: ChunkTable, position):
+        read.add(position)
+        return real_getitem(table, position)
+
+    def walk(table: ChunkTable) -> Iterator[Chunk]:
+        raise AssertionError("the matcher walked every chunk")
+
+    monkeypatch.setattr(ChunkTable, "__getitem__", getitem)
+    monkeypatch.setattr(ChunkTable, "__iter__", walk)
+    matcher = ProfileMatcher(index, assistant.encoder, assistant.settings.today)
+    result = matcher.run(EnterpriseProfile(location="南宁", needs=["保险"]))
+    assert result.measures and all("保险" in m.needs for m in result.measures)
+    covering = set(index.layout.positions(result.covering).tolist())
+    successors = {m.validity.successor for m in result.measures if m.validity.successor}
+    allowed = (covering & set(expected[("need", "保险")])) | set(index.layout.positions(successors).tolist())
+    assert read and read <= allowed, sorted(read - allowed)
+    assert len(read) < len(covering) / 2
