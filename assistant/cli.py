@@ -38,6 +38,7 @@ EXPECTED_ERRORS = (
     ("assistant.evaluation", "GoldFileError", EXIT_FAILURE),
     ("assistant.ingest.reader", "UnreadableFileError", EXIT_FAILURE),
     ("assistant.remote", "ServerUnavailable", EXIT_FAILURE),
+    ("assistant.embedding.ray_batch", "RayUnavailableError", EXIT_FAILURE),
     ("builtins", "FileNotFoundError", EXIT_FAILURE),
 )
 
@@ -54,6 +55,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
+    if getattr(args, "ray", False):
+        overrides["embed_backend"] = "ray"
     return Settings(**overrides)
 
 
@@ -123,10 +126,10 @@ def _overrides(args: argparse.Namespace) -> MetadataOverrides | None:
 
 
 def _updater(settings: Settings) -> IndexUpdater:
-    from assistant.embedding.encoder import Encoder
+    from assistant.embedding.ray_batch import ingest_encoder
     from assistant.store.updater import IndexUpdater
 
-    return IndexUpdater(settings, Encoder(settings.model, settings.cache_dir, settings.embed_batch_size))
+    return IndexUpdater(settings, ingest_encoder(settings))  # local, or passages through Ray (EMBED_BACKEND)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -468,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_index(sub.add_parser("ingest", help="build the index from files or folders (default: bundled corpus)"))
     p.add_argument("paths", nargs="*", help=".txt/.md files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", action="store_true", help="embed the passages as a Ray Data job (the `ray` extra; "
+                   "POLICY_ASSISTANT_RAY_ADDRESS for a cluster), same as POLICY_ASSISTANT_EMBED_BACKEND=ray")
     p.set_defaults(func=cmd_ingest)
 
     p = with_index(sub.add_parser("add", help="add or replace documents without a rebuild"))

@@ -16,6 +16,7 @@ from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
 from assistant.embedding.encoder import Encoder
+from assistant.embedding.ray_batch import RayEncoder, ingest_encoder
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
 from assistant.limits import QuestionError, invalid_unicode_message, is_valid_unicode, too_long, validate_question
 from assistant.models import Answer, Turn
@@ -87,12 +88,12 @@ class IngestReport:
     merged: list[str] = field(default_factory=list)  # added by an upload while this build ran, kept
 
 
-def build_index(settings: Settings, paths: list[Path] | None = None, encoder: Encoder | None = None,
+def build_index(settings: Settings, paths: list[Path] | None = None, encoder: Encoder | RayEncoder | None = None,
                 show_progress: bool = False) -> IngestReport:
     """Ingest files (the bundled corpus by default), embed them and save the index atomically."""
     started = time.perf_counter()
+    encoder = encoder or ingest_encoder(settings)  # local, or passages through Ray (EMBED_BACKEND): checked first
     result = ingester(settings).run(paths or [bundled_corpus_dir()])
-    encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
     index, merged = IndexUpdater(settings, encoder).rebuild(result.documents, show_progress=show_progress)
     return IngestReport(result, settings.index_dir, len(index.documents), len(index.chunks),
                         time.perf_counter() - started, merged)

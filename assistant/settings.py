@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     server_timeout: float = Field(60.0, gt=0, description="Seconds `ask`/`chat` wait for that server's answer.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes of `serve` (--workers overrides); each holds "
                          "the model, so about one per core.")
+    embed_backend: Literal["local", "ray"] = Field(
+        "local", description="Where an ingest (`ingest`, `add`) embeds passages: 'local' (this process) or 'ray' (a Ray "
+                             "Data job, the `ray` extra; `ingest --ray`). Questions are always embedded locally.")
+    ray_address: str | None = Field(None, description="Ray cluster the ray backend runs on (ray://head:10001, or auto); "
+                                    "unset = a local Ray started for the job.")
+    ray_actors: int = Field(1, ge=1, le=4096, description="Ray actors embedding passages, each holding the model and "
+                            "using THREADS compute threads.")
+    ray_batch: int = Field(64, ge=1, le=65536, description="Passages handed to a Ray actor per call.")
 
     @field_validator("trusted_hosts", mode="before")
     @classmethod
