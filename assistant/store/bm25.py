@@ -103,8 +103,8 @@ class MaxScore:
 
     MARGIN = 1e-4  # relative slack on bounds and floors, far above float32 rounding of ~20 terms
     READ_SHARE = 0.5
-    MIN_POSTINGS = 200_000  # below this many postings in the query, scoring every chunk is faster
-    SPLIT = 0.6
+    MIN_POSTINGS = 100_000  # below this many postings in the query, scoring every chunk is faster
+    SPLIT = 0.7
     SEED_SHARE = 0.02  # the seed reads rare postings up to this share of the chunks (at least one term)
     SEED_EXACT = 4  # chunks scored exactly in the seed, per result asked for
 
@@ -132,16 +132,20 @@ class MaxScore:
         n_optional = int(np.searchsorted(covered, self.SPLIT * floor, side="left"))
         optional, essential = by_df[:n_optional], by_df[n_optional:]
         reading = int(self.df[essential].sum())
+        candidates: np.ndarray | None = None
         if self.allowed is not None and len(self.allowed) * 4 <= reading:
             candidates, partial, optional = self.allowed, np.zeros(len(self.allowed)), by_df
         elif reading > self.READ_SHARE * self.df.sum():
             return None
-        else:
-            candidates, partial = self._read(essential)
         optional = optional[np.argsort(-self.bound[optional], kind="stable")]  # most valuable first
         rest = np.r_[np.cumsum(self.bound[optional][::-1])[::-1], 0.0]
-        keep = partial + rest[0] >= floor
-        candidates, partial = candidates[keep], partial[keep]
+        if candidates is None:
+            # a chunk whose essential part is no more than θ less the optional bounds cannot reach θ
+            # (nor can one whose essential part is 0: the optional bounds alone stay under θ)
+            candidates, partial = self._read(essential, max(0.0, floor - rest[0]) * (1 - self.MARGIN))
+        else:
+            keep = partial + rest[0] >= floor
+            candidates, partial = candidates[keep], partial[keep]
         # the candidates the essential terms rate highest, scored exactly, raise the floor
         floor = max(theta, self._floor(candidates, partial)) * (1 - self.MARGIN)
         known: dict[int, np.ndarray] = {}  # probed terms' parts for the candidates, kept for the exact sum
@@ -168,8 +172,9 @@ class MaxScore:
             postings, parts = postings[:0], parts[:0]
         return postings, self.term_weight[term] * parts.astype(np.float64)
 
-    def _read(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Chunks holding any of these terms (ascending) with their partial scores."""
+    def _read(self, terms: np.ndarray, least: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Chunks holding any of these terms (ascending) with their partial scores — only those
+        whose partial score is above ``least`` (≥ 0)."""
         if not len(terms):
             return np.array([], dtype=self.index.postings.dtype), np.array([], dtype=np.float64)
         read = [self._postings(int(t)) for t in terms]
@@ -177,11 +182,11 @@ class MaxScore:
         parts = np.concatenate([w for _, w in read])
         if len(postings) * 16 < self.index.n_docs:  # few: sort them
             candidates, inverse = np.unique(postings, return_inverse=True)
-            return candidates, np.bincount(inverse, weights=parts, minlength=len(candidates))
+            sums = np.bincount(inverse, weights=parts, minlength=len(candidates))
+            kept = sums > least
+            return candidates[kept], sums[kept]
         sums = np.bincount(postings, weights=parts)  # many: add them up by position, no sort
-        present = np.zeros(len(sums), dtype=bool)
-        present[postings] = True
-        candidates = np.flatnonzero(present).astype(postings.dtype)
+        candidates = np.flatnonzero(sums > least).astype(postings.dtype)
         return candidates, sums[candidates]
 
     def _seed(self) -> float:
