@@ -224,8 +224,8 @@ class AnswerComposer:
         if len(sections) < 2:
             return []
         items: dict[str, Chunk] = {}
-        for chunk in self.index.chunks:
-            if chunk.doc_id == doc_id and chunk.section.rsplit(" ", 1)[0] == parent \
+        for chunk in self.index.chunks_of(doc_id):
+            if chunk.section.rsplit(" ", 1)[0] == parent \
                     and chunk.section.count(" ") == parent.count(" ") + 1:
                 items.setdefault(chunk.section, chunk)
         return list(items.values()) if len(items) <= 8 else []

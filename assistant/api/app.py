@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
         threads = thread_counts()
         serving_log.info("ready (worker pid %d): index version %s, %d documents, %d chunks; model %s; "
                          "compute threads: torch %s, faiss %s", os.getpid(), index.version, len(index.documents),
-                         len(index.chunks), index.model, threads.torch, threads.faiss)
+                         index.searchable_chunks, index.model, threads.torch, threads.faiss)
         yield
 
     app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -89,7 +89,7 @@ class Reader:
         self.retriever = retriever
         # documents that no longer apply (repealed, replaced, expired) are read after what replaced them
         self.outdated = frozenset(d for d, v in (standing or {}).items() if v.rank >= OUTDATED_RANK)
-        self.vocabulary = Vocabulary([c.text for c in index.chunks])
+        self.vocabulary = Vocabulary([c.text for _, c in index.live_chunks()])
         self.names: list[DocumentName] = [
             document_name(d.doc_id, d.metadata.title, d.metadata.jurisdiction, d.metadata.jurisdiction_full,
                           d.metadata.number)
@@ -173,7 +173,7 @@ class Reader:
         if part is None or len(named) != 1:
             return None
         doc_id = named[0]
-        chunks = tuple(c for c in self.index.chunks if c.doc_id == doc_id and section_matches(c.section, part))
+        chunks = tuple(c for c in self.index.chunks_of(doc_id) if section_matches(c.section, part))
         return DirectReference(doc_id, part, chunks)
 
     def _place_names(self, analysis: QuestionAnalysis) -> tuple[str, ...]:
@@ -208,7 +208,7 @@ class Reader:
         terms = self.vocabulary.terms(facet, self._place_names(analysis))
         key = sorted(terms.weights, key=lambda t: -terms.weights[t])[:2]
         best: dict[str, tuple[float, Chunk]] = {}
-        for chunk in self.index.chunks:
+        for _, chunk in self.index.live_chunks():
             if not self._allowed(chunk.doc_id, filters) or not key:
                 continue
             if not all(t in chunk.text for t in key[:1]):

@@ -168,6 +168,11 @@ class PolicyIndex:
                 yield segment.offset + int(local), segment.chunks[int(local)]
 
     @property
+    def searchable_chunks(self) -> int:
+        """How many chunks a search can return."""
+        return len(self.chunks) - self.dead_chunks
+
+    @property
     def dead_chunks(self) -> int:
         """Positions of documents removed or replaced, still on disk until the segments are merged."""
         return sum(s.size - (s.size if s.live is None else len(s.live)) for s in self.segments)

@@ -83,7 +83,7 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     embedded: int = 0
-    reused: int = 0
+    reused: int = 0  # passages of the new version not embedded again (left in place or their vectors reused)
     seconds: float = 0.0
     version: str = ""
     merge: str = ""  # "segment", "merge" or "compact" (MergePolicy); empty for a first build
@@ -181,7 +181,11 @@ class IndexUpdater:
         addition, stats = (self.builder.run(documents, previous=previous, reuse=[d.doc_id for d in documents],
                                             joining=previous) if documents else (None, None))
         report.version = save_update(self.settings.index_dir, previous, addition, gone | replaced, merged)
-        report.embedded, report.reused = (stats.embedded, stats.reused) if stats else (0, 0)
+        report.embedded = stats.embedded if stats else 0
+        sizes = {d: e.get("chunks", 0) for d, e in previous.manifest["documents"].items()}
+        # passages not embedded again: the untouched documents' (left where they are) and those reused
+        report.reused = previous.searchable_chunks - sum(sizes.get(d, 0) for d in gone | replaced) \
+            + added_chunks - report.embedded
 
     def add(self, paths: list[Path], overrides: MetadataOverrides | None = None) -> UpdateReport:
         """Add files (or replace the documents they update); unreadable files are reported, and if

@@ -15,5 +15,5 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=Health)
 def healthz(assistant: AssistantDep) -> Health:
     index = assistant.current().index
-    return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=len(index.chunks),
+    return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=index.searchable_chunks,
                   model=index.model, version=index.version, pid=os.getpid())
