@@ -104,9 +104,9 @@ class MaxScore:
     MARGIN = 1e-4  # relative slack on bounds and floors, far above float32 rounding of ~20 terms
     READ_SHARE = 0.5
     MIN_POSTINGS = 100_000  # below this many postings in the query, scoring every chunk is faster
-    SPLIT = 0.7
+    SPLIT = 0.4
     SEED_SHARE = 0.02  # the seed reads rare postings up to this share of the chunks (at least one term)
-    SEED_EXACT = 4  # chunks scored exactly in the seed, per result asked for
+    SEED_EXACT = 2  # chunks scored exactly in the seed, per result asked for
 
     def __init__(self, index: Bm25Index, weighted: list[tuple[int, float]], k: int, allowed: np.ndarray | None):
         self.index = index
@@ -162,32 +162,32 @@ class MaxScore:
         """One unique query term's postings (inside ``allowed``) and their weighted parts."""
         index = self.index
         start, end = index.indptr[self.terms[term]], index.indptr[self.terms[term] + 1]
-        postings = np.asarray(index.postings[start:end])
-        parts = np.asarray(index.weights[start:end])
+        postings = index.postings[start:end]
+        parts = index.weights[start:end]
         if self.allowed is not None and len(self.allowed):
             inside = np.minimum(np.searchsorted(self.allowed, postings), len(self.allowed) - 1)
             kept = self.allowed[inside] == postings
             postings, parts = postings[kept], parts[kept]
         elif self.allowed is not None:
             postings, parts = postings[:0], parts[:0]
-        return postings, self.term_weight[term] * parts.astype(np.float64)
+        return postings, np.float32(self.term_weight[term]) * parts
 
     def _read(self, terms: np.ndarray, least: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Chunks holding any of these terms (ascending) with their partial scores — only those
         whose partial score is above ``least`` (≥ 0)."""
         if not len(terms):
             return np.array([], dtype=self.index.postings.dtype), np.array([], dtype=np.float64)
-        read = [self._postings(int(t)) for t in terms]
-        postings = np.concatenate([p for p, _ in read])
-        parts = np.concatenate([w for _, w in read])
-        if len(postings) * 16 < self.index.n_docs:  # few: sort them
-            candidates, inverse = np.unique(postings, return_inverse=True)
-            sums = np.bincount(inverse, weights=parts, minlength=len(candidates))
+        if int(self.df[terms].sum()) * 16 < self.index.n_docs:  # few: sort them
+            read = [self._postings(int(t)) for t in terms]
+            candidates, inverse = np.unique(np.concatenate([p for p, _ in read]), return_inverse=True)
+            sums = np.bincount(inverse, weights=np.concatenate([w for _, w in read]), minlength=len(candidates))
             kept = sums > least
             return candidates[kept], sums[kept]
-        sums = np.bincount(postings, weights=parts)  # many: add them up by position, no sort
-        candidates = np.flatnonzero(sums > least).astype(postings.dtype)
-        return candidates, sums[candidates]
+        sums = np.zeros(self.index.n_docs, dtype=np.float32)  # many: add them up by position, no sort
+        for term in terms:
+            np.add.at(sums, *self._postings(int(term)))
+        candidates = np.flatnonzero(sums > least).astype(self.index.postings.dtype)
+        return candidates, sums[candidates].astype(np.float64)
 
     def _seed(self) -> float:
         """A floor under the final k-th score: the k-th best exact score among the chunks the
