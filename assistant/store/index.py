@@ -146,6 +146,8 @@ class PolicyIndex:
         trait or region: tables.chunk_tags), from the chunk_tags table of a stored index; a built index,
         or one stored before that table existed, reads its chunks' own tags once."""
         tags = list(tags)
+        if len(self.segments) > 1 or any(s.dead for s in self.segments):
+            return np.concatenate([s.offset + s.tagged(kind, tags) for s in self.segments]).astype(np.int64)
         if isinstance(self.chunks, ChunkTable) and (found := self.chunks.tagged(kind, tags)) is not None:
             return found
         if self._tags is None:

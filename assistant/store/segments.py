@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, overload
 
@@ -30,6 +30,7 @@ import numpy as np
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index, idf
 from assistant.store.dense import DenseIndex
+from assistant.store.tables import ChunkTable, TagPositions
 
 
 @dataclass
@@ -44,10 +45,21 @@ class Segment:
     dense: DenseIndex
     bm25: Bm25Index
     dead: frozenset[str] = frozenset()
+    _tags: TagPositions | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         return len(self.chunks)
+
+    def tagged(self, kind: str, tags: list[str]) -> np.ndarray:
+        """Live local positions of the chunks tagged with any of ``tags`` of ``kind`` (the segment's
+        chunk_tags table, or its chunks read once when it has none)."""
+        found = self.chunks.tagged(kind, tags) if isinstance(self.chunks, ChunkTable) else None
+        if found is None:
+            if self._tags is None:
+                self._tags = TagPositions(self.chunks)
+            found = self._tags.find(kind, tags)
+        return found if self.live is None else np.intersect1d(found, self.live)
 
     @cached_property
     def live(self) -> np.ndarray | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +171,19 @@ def test_the_merge_policy(tmp_path: Path, documents: list[ParsedDocument]) -> No
     share = len(index.chunks_of(biggest)) / len(index.chunks)
     assert MergePolicy(max_dead_share=share - 0.01).decide(index, 0, {biggest}) == "compact"
     assert MergePolicy(max_dead_share=share + 0.01).decide(index, 0, {biggest}) == "segment"
+
+
+def test_tags_are_found_in_every_segment_and_never_in_dead_documents(tmp_path: Path,
+                                                                     documents: list[ParsedDocument]) -> None:
+    tagged = [replace(d, chunks=[replace(c, needs=("融资/质押",) if i % 2 else ()) for i, c in enumerate(d.chunks)])
+              for d in documents]
+    save_index(built(tagged), tmp_path / "whole")
+    whole = load_index(tmp_path / "whole", MODEL)
+    save_index(built(tagged[:3]), tmp_path / "parts")
+    base = load_index(tmp_path / "parts", MODEL)
+    save_update(tmp_path / "parts", base, built(tagged[3:], joining=base), gone={tagged[0].doc_id})
+    parts = load_index(tmp_path / "parts", MODEL)
+    def ids(index: PolicyIndex) -> list[str]:
+        return sorted(index.chunks[int(p)].chunk_id for p in index.tagged_positions("need", ["融资/质押"]))
+    expected = [c for c in ids(whole) if not c.startswith(tagged[0].doc_id + "#")]
+    assert ids(parts) == expected and expected
