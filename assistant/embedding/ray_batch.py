@@ -119,10 +119,14 @@ def embed_passages(texts: list[str], config: RayJobConfig, dimension: int,
         )
         out = np.empty((len(texts), dimension), dtype=np.float32)
         seen = np.zeros(len(texts), dtype=bool)
-        for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
-            positions = batch["position"]
-            out[positions] = batch["vector"]
-            seen[positions] = True
+        try:
+            for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
+                positions = batch["position"]
+                out[positions] = batch["vector"]
+                seen[positions] = True
+        except ray.exceptions.RayError as err:  # an actor failed (model not loadable on a node, out of memory…)
+            reason = (str(err).strip().splitlines() or [err.__class__.__name__])[-1]
+            raise RayUnavailableError(f"Ray 向量计算作业失败：{reason}") from err
     finally:
         if started:
             ray.shutdown()
