@@ -4,6 +4,7 @@ Skipped when the optional extra is not installed (``pip install -e '.[milvus]'``
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,11 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from assistant.ingest.pipeline import bundled_corpus_dir  # noqa: E402
 from assistant.retrieval.milvus import MilvusRetriever  # noqa: E402
+from assistant.retrieval.retriever import HybridRetriever  # noqa: E402
+from assistant.store.index import load_index  # noqa: E402
+from assistant.store.updater import IndexUpdater  # noqa: E402
 from assistant.retrieval.choice import make_retriever  # noqa: E402
 from assistant.retrieval.retriever import Filters  # noqa: E402
 from assistant.store.milvus import MilvusStore, expression, milvus_uri  # noqa: E402
@@ -63,6 +68,24 @@ def test_documents_are_removed_and_added_one_by_one(assistant, milvus: MilvusRet
     assert store.sync(index) == ([WUHAN], [])  # only the missing document is written again
     assert store.sync(index) == ([], [])
     assert top(milvus, "武汉知识产权质押融资") == top(assistant.retriever, "武汉知识产权质押融资")
+
+
+def test_an_index_of_segments_syncs_only_the_added_document(assistant, milvus: MilvusRetriever, tmp_path) -> None:
+    """After ``add`` wrote a segment, Milvus gets that document alone and ranks like the embedded store."""
+    settings = assistant.settings.model_copy(update={"index_dir": tmp_path / "index"})
+    shutil.copytree(assistant.settings.index_dir, settings.index_dir)
+    IndexUpdater(settings, assistant.encoder).remove([WUHAN])
+    report = IndexUpdater(settings, assistant.encoder).add([bundled_corpus_dir() / f"{WUHAN}.txt"])
+    index = load_index(settings.index_dir, settings.model)
+    assert report.merge == "segment" and len(index.segments) == 2 and index.dead_chunks
+    store: MilvusStore = milvus.store
+    assert store.sync(index) == ([], [])  # the same content hashes: nothing to write
+    store.client.delete(store.collection, filter=expression(doc_ids=frozenset({WUHAN})))
+    assert store.sync(index) == ([WUHAN], [])
+    segmented = HybridRetriever(index, assistant.encoder)
+    for question in ("武汉知识产权质押融资", "知识产权质押融资", "专利导航"):
+        assert top(MilvusRetriever(index, assistant.encoder, store), question) == top(segmented, question), question
+        assert top(segmented, question) == top(assistant.retriever, question), question
 
 
 def test_store_setting() -> None:
