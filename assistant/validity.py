@@ -73,27 +73,35 @@ def _issued(meta: DocumentMetadata) -> str:
     return meta.effective_date or meta.promulgated_date or meta.date or ""
 
 
-def resolve(index: PolicyIndex, name: str) -> str | None:
-    """The doc_id an indexed document goes by when ``name`` is its doc_id or its title."""
+def _by_title(index: PolicyIndex) -> dict[str, str]:
+    """Plain title -> the first doc_id (in index order) with that title."""
+    titles: dict[str, str] = {}
+    for doc_id, document in index.documents.items():
+        titles.setdefault(_plain_title(document.metadata.title), doc_id)
+    return titles
+
+
+def resolve(index: PolicyIndex, name: str, titles: dict[str, str] | None = None) -> str | None:
+    """The doc_id an indexed document goes by when ``name`` is its doc_id or its title
+    (``titles``: :func:`_by_title`, when several names are resolved)."""
     if name in index.documents:
         return name
     wanted = _plain_title(name)
-    for doc_id, document in index.documents.items():
-        if wanted and _plain_title(document.metadata.title) == wanted:
-            return doc_id
-    return None
+    return (titles if titles is not None else _by_title(index)).get(wanted) if wanted else None
 
 
-def resolved_repeals(index: PolicyIndex, document: StoredDocument) -> list[RepealRef]:
+def resolved_repeals(index: PolicyIndex, document: StoredDocument,
+                     titles: dict[str, str] | None = None) -> list[RepealRef]:
     """What a document repeals, each title resolved to an indexed doc_id when present."""
-    return [RepealRef(title, resolve(index, title)) for title in document.metadata.repeals]
+    return [RepealRef(title, resolve(index, title, titles)) for title in document.metadata.repeals]
 
 
 def repealers(index: PolicyIndex) -> dict[str, str]:
     """doc_id -> the doc_id that repeals it (named by title or id in the repealing document)."""
     found: dict[str, str] = {}
+    titles = _by_title(index)
     for newer in index.documents.values():
-        for ref in resolved_repeals(index, newer):
+        for ref in resolved_repeals(index, newer, titles):
             if ref.doc_id and ref.doc_id != newer.doc_id:
                 found.setdefault(ref.doc_id, newer.doc_id)
     return found
@@ -120,10 +128,14 @@ def successors(index: PolicyIndex) -> dict[str, str]:
     for newer in index.documents.values():
         if newer.metadata.supersedes and newer.metadata.supersedes in index.documents:
             found[newer.metadata.supersedes] = newer.doc_id
+    # only a document of the same place and level can replace another: compare within those groups
+    groups: dict[tuple, list[StoredDocument]] = {}
+    for document in index.documents.values():
+        groups.setdefault((document.metadata.region_code, document.metadata.level), []).append(document)
     for older in index.documents.values():
         if older.doc_id in found:
             continue
-        keyed = [(key, newer.doc_id) for newer in index.documents.values()
+        keyed = [(key, newer.doc_id) for newer in groups[(older.metadata.region_code, older.metadata.level)]
                  if newer is not older and (key := _replacement_key(older.metadata, newer.metadata))]
         if keyed:
             found[older.doc_id] = min(keyed)[1]

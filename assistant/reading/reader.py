@@ -89,7 +89,7 @@ class Reader:
         self.retriever = retriever
         # documents that no longer apply (repealed, replaced, expired) are read after what replaced them
         self.outdated = frozenset(d for d, v in (standing or {}).items() if v.rank >= OUTDATED_RANK)
-        self.vocabulary = Vocabulary([c.text for _, c in index.live_chunks()])
+        self.vocabulary = Vocabulary(*index.clause_bigrams())
         self.names: list[DocumentName] = [
             document_name(d.doc_id, d.metadata.title, d.metadata.jurisdiction, d.metadata.jurisdiction_full,
                           d.metadata.number)

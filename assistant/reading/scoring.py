@@ -17,7 +17,7 @@ from assistant.models import Chunk
 from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in
 from assistant.text.numbers import Quantity, values_in
-from assistant.text.tokens import bigrams, jieba_words, strip_query_filler
+from assistant.text.tokens import bigram_frequencies, bigrams, jieba_words, strip_query_filler
 from assistant.understanding import facets as types
 from assistant.understanding.facets import Facet
 
@@ -115,11 +115,13 @@ class Vocabulary:
     """How rare each word is across the clauses of one index version.  A word's document frequency
     is bounded by its rarest bigram's, which needs only bigram counts (one pass at load)."""
 
-    def __init__(self, texts: list[str]):
-        self.size = len(texts)
-        self.frequency: Counter[str] = Counter()
-        for text in texts:
-            self.frequency.update(set(bigrams(text)))
+    def __init__(self, size: int, frequency: Counter[str]):
+        self.size = size  # clauses counted
+        self.frequency = frequency  # bigram -> clauses holding it (the index's clause_bigrams)
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Vocabulary:
+        return cls(len(texts), bigram_frequencies(texts))
 
     def frequency_of(self, word: str) -> int:
         grams = bigrams(word)

@@ -27,6 +27,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,7 +42,15 @@ from assistant.durable import fsync_path, fsync_tree, write_durably
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import NPROBE, DenseIndex
-from assistant.store.segments import ChainedChunks, LiveDocuments, SegmentedBm25, SegmentedDense, Segment
+from assistant.store.segments import (
+    ChainedChunks,
+    LiveDocuments,
+    Segment,
+    SegmentedBm25,
+    SegmentedDense,
+    write_clause_bigrams,
+)
+from assistant.text.tokens import bigram_frequencies
 from assistant.store.tables import ChunkTable, Database, DocumentTable, StoredDocument, TagPositions, write_tables
 
 __all__ = ["PolicyIndex", "StoredDocument", "Layout", "load_index", "save_index", "save_update"]
@@ -115,6 +124,7 @@ class PolicyIndex:
     segments: list[Segment] = field(default_factory=list, repr=False, compare=False)  # when loaded
     _all_text: str | None = field(default=None, repr=False, compare=False)
     _layout: Layout | None = field(default=None, repr=False, compare=False)
+    _bigrams: tuple[int, Counter[str]] | None = field(default=None, repr=False, compare=False)
     _tags: TagPositions | None = field(default=None, repr=False, compare=False)
 
     def all_text(self) -> str:
@@ -153,6 +163,21 @@ class PolicyIndex:
         if self._tags is None:
             self._tags = TagPositions(self.chunks)
         return self._tags.find(kind, tags)
+
+    def clause_bigrams(self) -> tuple[int, Counter[str]]:
+        """(searchable clauses, bigram -> how many of them hold it), once per version: read from
+        each segment (written at indexing), not counted from every clause at each load."""
+        if self._bigrams is None:
+            if not self.segments:
+                self._bigrams = (len(self.chunks), bigram_frequencies(c.text for c in self.chunks))
+            else:
+                size, frequency = 0, Counter()
+                for segment in self.segments:
+                    count, found = segment.clause_bigrams()
+                    size += count
+                    frequency.update(found)
+                self._bigrams = (size, +frequency)  # bigrams only dead clauses held are dropped
+        return self._bigrams
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """The chunks of one document, in order."""
@@ -214,6 +239,7 @@ def write_segment(index: PolicyIndex, index_dir: Path) -> dict[str, Any]:
     index.dense.save(staging / "dense.faiss")
     (staging / "bm25").mkdir()
     index.bm25.save(staging / "bm25")
+    write_clause_bigrams(staging, index.chunks)
     fsync_tree(staging)  # every file of the segment is on disk before a manifest names it
     os.replace(staging, segments / name)
     fsync_path(segments)
@@ -267,6 +293,8 @@ def save_update(index_dir: Path, previous: PolicyIndex, addition: PolicyIndex | 
         if segment.path in merged:
             continue
         dead = set(segment.dead) | {d for d in gone | set(addition.documents if addition else ()) if d in segment.documents}
+        if dead >= set(segment.documents):
+            continue  # nothing of it is served any more
         entries.append({**entry, "dead": sorted(dead)})
     documents = {d: e for d, e in manifest["documents"].items() if d not in gone}
     for doc_id, entry in documents.items():
@@ -433,4 +461,4 @@ def _load_segment(index_dir: Path, entry: dict[str, Any], manifest: dict[str, An
             f"{entry['path']}); rebuild it with `policy-assistant ingest --index {index_dir}`"
         )
     return Segment(entry["path"], offset, documents, dict(documents.spans), chunks, dense, bm25,
-                   frozenset(entry.get("dead", ())))
+                   frozenset(entry.get("dead", ())), folder)

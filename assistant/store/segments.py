@@ -20,9 +20,12 @@ was written.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
@@ -31,6 +34,15 @@ from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index, idf
 from assistant.store.dense import DenseIndex
 from assistant.store.tables import ChunkTable, TagPositions
+from assistant.text.tokens import bigram_frequencies
+
+CLAUSE_BIGRAMS = "clause_bigrams.json"  # how many clauses hold each bigram (the reader's word rarity)
+
+
+def write_clause_bigrams(folder: Path, chunks: Iterable[Chunk]) -> None:
+    texts = [c.text for c in chunks]
+    (folder / CLAUSE_BIGRAMS).write_text(json.dumps({"clauses": len(texts), "frequency": bigram_frequencies(texts)},
+                                                    ensure_ascii=False), encoding="utf-8")
 
 
 @dataclass
@@ -45,11 +57,28 @@ class Segment:
     dense: DenseIndex
     bm25: Bm25Index
     dead: frozenset[str] = frozenset()
+    folder: Path | None = None
     _tags: TagPositions | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         return len(self.chunks)
+
+    def clause_bigrams(self) -> tuple[int, Counter[str]]:
+        """(live clauses, bigram -> live clauses holding it): stored at indexing (counted from the
+        chunks for a segment written before that), the dead documents' clauses taken off."""
+        stored = self.folder / CLAUSE_BIGRAMS if self.folder else None
+        if stored is not None and stored.is_file():
+            data = json.loads(stored.read_text(encoding="utf-8"))
+            size, frequency = int(data["clauses"]), Counter(data["frequency"])
+        else:
+            size, frequency = self.size, bigram_frequencies(c.text for c in self.chunks)
+        for doc_id in self.dead:
+            first, count = self.spans.get(doc_id, (0, 0))
+            dead = bigram_frequencies(self.chunks[i].text for i in range(first, first + count))
+            frequency.subtract(dead)
+            size -= count
+        return size, frequency
 
     def tagged(self, kind: str, tags: list[str]) -> np.ndarray:
         """Live local positions of the chunks tagged with any of ``tags`` of ``kind`` (the segment's

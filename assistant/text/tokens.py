@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-zA-Z]+|\d+(?:\.\d+)?")
 # Function words and query filler that carry no topic; dropped from both sides.
 STOP_CHARS = set("的了和与及或在是为对将把被等之其")
 _QUERY_FILLER = re.compile(r"(请问|请教|一下|什么|啥|怎么|咋|怎样|如何|哪些|哪个|哪家|是否|有没有|能不能|可以吗|吗|呢|啊|吧)")
+
+
+def bigram_frequencies(texts: Iterable[str]) -> Counter[str]:
+    """How many of the texts hold each bigram (see :func:`bigrams`)."""
+    frequency: Counter[str] = Counter()
+    for text in texts:
+        frequency.update(set(bigrams(text)))
+    return frequency
 
 
 def bigrams(text: str) -> list[str]:

@@ -26,6 +26,7 @@ from assistant.store.index import (
     save_update,
 )
 from assistant.store.updater import MergePolicy
+from assistant.text.tokens import bigram_frequencies
 from tests.conftest import EXTRA_DIR
 
 MODEL = "test-model"
@@ -121,6 +122,8 @@ def test_removed_and_replaced_documents_are_never_found(tmp_path: Path, document
     manifest = json.loads((current_version(tmp_path) / "manifest.json").read_text())
     assert manifest["segments"][0]["dead"] == sorted([removed, replaced])
     assert manifest["chunks"] == len(after.chunks) and removed not in manifest["documents"]
+    save_update(tmp_path, after, None, gone={replaced})  # a segment with nothing left is dropped
+    assert [s.path for s in load_index(tmp_path, MODEL).segments] == [after.segments[0].path]
 
 
 def test_segments_no_version_needs_are_deleted(tmp_path: Path, documents: list[ParsedDocument]) -> None:
@@ -187,3 +190,21 @@ def test_tags_are_found_in_every_segment_and_never_in_dead_documents(tmp_path: P
         return sorted(index.chunks[int(p)].chunk_id for p in index.tagged_positions("need", ["融资/质押"]))
     expected = [c for c in ids(whole) if not c.startswith(tagged[0].doc_id + "#")]
     assert ids(parts) == expected and expected
+
+
+def test_word_rarity_is_stored_per_segment_and_equals_counting_the_live_clauses(
+        tmp_path: Path, documents: list[ParsedDocument]) -> None:
+    save_index(built(documents[:3]), tmp_path)
+    base = load_index(tmp_path, MODEL)
+    assert all((tmp_path / s.path / "clause_bigrams.json").is_file() for s in base.segments)
+    save_update(tmp_path, base, built(documents[3:], joining=base), gone={documents[0].doc_id})
+    parts = load_index(tmp_path, MODEL)
+    size, frequency = parts.clause_bigrams()
+    live = [c.text for d in documents[1:] for c in d.chunks]
+    assert size == len(live) and frequency == bigram_frequencies(live)
+
+
+def test_the_stored_word_rarity_of_the_real_index_is_the_one_counted_from_its_clauses(assistant) -> None:
+    index = assistant.index
+    assert index.clause_bigrams() == (len(index.chunks), bigram_frequencies(c.text for c in index.chunks))
+    assert assistant.current().reader.vocabulary.frequency is index.clause_bigrams()[1]
