@@ -12,7 +12,9 @@ In one process, with the model loaded once (its load is not counted):
   the new passages, tag, write, switch versions), then ``remove_s`` taking it out again;
 - at each ``--sizes`` N: a synthetic index of N chunks (the real documents cloned under gazetteer
   jurisdictions, random vectors; see scale.py) saved with the model's name, then the same add and
-  remove of the document, ``add_vs_bundled`` = its add time over the bundled one.
+  remove of the document, ``add_vs_bundled`` = its add time over the bundled one, and
+  ``pickup_s``: loading the new version and building the service's stages on it (what each
+  serving worker pays when it picks the version up).
 
 The documents added are from ../shared/corpus/extra (by number prefix).  Run with another
 checkout's package first on ``PYTHONPATH`` to measure that code ("before") with the same script.
@@ -65,6 +67,7 @@ def bundled(settings, encoder, doc: Path, work: Path) -> dict:
 def synthetic(settings, encoder, size: int, docs: list[Path], work: Path) -> dict:
     from scale import CHUNK_COS, near, synthetic_documents, topic_vectors
 
+    from assistant.service import PolicyAssistant
     from assistant.store.builder import assemble_index
     from assistant.store.index import load_index, save_index
     from assistant.store.updater import IndexUpdater
@@ -83,9 +86,12 @@ def synthetic(settings, encoder, size: int, docs: list[Path], work: Path) -> dic
     rows = {}
     for doc in docs:
         add_s, report = timed(lambda: updater.add([doc]))
+        # what each serving worker pays to pick the new version up: load it, build the stages on it
+        pickup_s, _ = timed(lambda: PolicyAssistant(target, load_index(target.index_dir, target.model), encoder,
+                                                    auto_reload=False))
         remove_s, _ = timed(lambda: updater.remove([doc.stem]))
         rows[doc.name[:2]] = {"add_s": round(add_s, 2), "remove_s": round(remove_s, 2), "embedded": report.embedded,
-                              "merge": getattr(report, "merge", "")}
+                              "merge": getattr(report, "merge", ""), "pickup_s": round(pickup_s, 2)}
     return {"chunks": size, "build_s": round(build_s, 1), "documents": rows}
 
 
