@@ -4,15 +4,17 @@ The scoring is Lucene's variant, as bm25s computes it (k1 = 1.5, b = 0.75, every
 counted, including repeats): ``idf(t) · tf / (tf + k1 · (1 − b + b · len / avglen))`` with
 ``idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))``.  The postings of a term hold the chunk positions
 that contain it and the term-frequency part of the score, so a query touches only the postings of
-its own tokens and the top hits are taken without sorting every chunk.
+its own tokens and the top hits are taken without sorting every chunk.  With many postings the top
+hits come from dynamic pruning (``MaxScore``): the long lists of common terms are probed for a few
+candidates instead of read, with exactly the exhaustive path's results.
 
 Building reads the texts in batches: each batch's (term, chunk, tf) triples go to a scratch file,
 then the postings are laid out term by term straight into memory-mapped arrays, so peak memory is
 one batch plus the vocabulary, whatever the number of chunks.
 
 Files: ``terms.json`` (the vocabulary, in id order), ``indptr.npy``, ``postings.npy`` (int32 chunk
-positions), ``weights.npy`` (float32 term-frequency parts), ``lengths.npy`` (tokens per chunk),
-``stats.json``.
+positions), ``weights.npy`` (float32 term-frequency parts), ``maxweights.npy`` (each term's largest
+term-frequency part: the pruning's bounds), ``lengths.npy`` (tokens per chunk), ``stats.json``.
 """
 
 from __future__ import annotations
