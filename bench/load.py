@@ -11,6 +11,13 @@ a second process spins on one core (a Python busy loop).  Configurations, quiet 
 alternate for --rounds rounds, so drift on the machine affects all alike; the medians are reported,
 with every round and the load average seen.  Errors are wrk's socket errors plus non-2xx answers.
 
+Each run also records the CPU seconds the server's processes spent per request (from /proc, the
+server's whole process group): unlike wall time, this barely moves when other jobs share the cores,
+so it is the figure to compare two versions by on a busy machine.  `--baseline DIR` serves the
+first configuration a second time from another source tree (e.g. `git worktree add /tmp/base
+HEAD~3`; its `assistant` package, this venv), in the same alternating rounds, as "<name>@baseline"
+(a tree older than the converted model's current format would convert the model cache again).
+
 Then `ask` as a user runs it: a fresh process answering locally (model and index loaded each time)
 and a fresh process sending the question to the running server, --asks times each, median wall.
 
@@ -78,25 +85,42 @@ def lua_script(folder: Path) -> Path:
     return path
 
 
-def environment(threads: int | None = None) -> dict[str, str]:
+def environment(threads: int | None = None, source: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_") and k != "OMP_NUM_THREADS"}
     if threads is not None:
         env["POLICY_ASSISTANT_THREADS"] = str(threads)
+    if source is not None:  # another checkout's package ahead of this one's (an editable install)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     return env
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU seconds of the live processes in a process group (a server and its workers)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # after the name: state, ppid, pgrp, …, utime (11), stime (12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
     """`policy-assistant serve` in its own process group, ready when every worker said so."""
 
-    def __init__(self, index: Path, workers: int, threads: int):
+    def __init__(self, index: Path, workers: int, threads: int, source: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--index", str(index), "--port", str(self.port),
              "--workers", str(workers)],
-            cwd=ROOT, env=environment(threads), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)
+            cwd=source or ROOT, env=environment(threads, source), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True, start_new_session=True)
         threading.Thread(target=lambda: self.lines.extend(self.process.stderr), daemon=True).start()
         deadline = time.monotonic() + 300
         while sum("ready (worker pid" in line for line in self.lines) < workers:
@@ -113,13 +137,16 @@ class Server:
             self.process.wait()
 
 
-def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
+def run_wrk(url: str, script: Path, connections: int, seconds: int, server: Server | None = None) -> dict:
+    cpu_before = group_cpu_seconds(server.process.pid) if server else 0.0
     done = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
                            "--timeout", "10s", "-s", str(script), url], capture_output=True, text=True, check=True)
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     raw = json.loads(line.removeprefix("RESULT "))
     errors = raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"]
-    return {"requests_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+    cpu_ms = ((group_cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(raw["requests"], 1)) if server else None
+    return {"server_cpu_ms_per_request": round(cpu_ms, 1) if cpu_ms is not None else None,
+            "requests_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
             "p50_ms": round(raw["p50_us"] / 1000, 1), "p95_ms": round(raw["p95_us"] / 1000, 1),
             "p99_ms": round(raw["p99_us"] / 1000, 1), "max_ms": round(raw["max_us"] / 1000, 1),
             "requests": raw["requests"], "errors": errors, "load_average": round(os.getloadavg()[0], 2)}
@@ -131,7 +158,7 @@ def spinner() -> subprocess.Popen:
 
 
 def median_of(runs: list[dict]) -> dict:
-    keys = ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms", "load_average")
+    keys = ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms", "load_average", "server_cpu_ms_per_request")
     return {**{key: round(statistics.median(run[key] for run in runs), 1) for key in keys},
             "errors": sum(run["errors"] for run in runs), "requests": sum(run["requests"] for run in runs)}
 
@@ -140,25 +167,30 @@ def measure_http(index: Path, names: list[str], script: Path, args: argparse.Nam
     """Every configuration's server runs at once (idle ones cost memory only) and the rounds go
     A, B, A, B …, so that the machine's drift falls on all of them alike."""
     servers = {name: Server(index, *CONFIGURATIONS[name]) for name in names}
+    if args.baseline:
+        servers[f"{names[0]}@baseline"] = Server(index, *CONFIGURATIONS[names[0]], source=args.baseline)
     try:
         rounds: dict[str, dict[str, list[dict]]] = {name: {"c1": [], "quiet": [], "one_core_busy": []}
-                                                     for name in names}
+                                                     for name in servers}
         for server in servers.values():
             run_wrk(server.url, script, args.connections, 3)  # warm every worker
         for _ in range(args.rounds):
             for name, server in servers.items():
-                rounds[name]["c1"].append(run_wrk(server.url, script, 1, max(args.seconds // 2, 5)))
-                rounds[name]["quiet"].append(run_wrk(server.url, script, args.connections, args.seconds))
+                rounds[name]["c1"].append(run_wrk(server.url, script, 1, max(args.seconds // 2, 5), server))
+                rounds[name]["quiet"].append(run_wrk(server.url, script, args.connections, args.seconds, server))
                 busy = spinner()
                 try:
                     time.sleep(0.5)
-                    rounds[name]["one_core_busy"].append(run_wrk(server.url, script, args.connections, args.seconds))
+                    rounds[name]["one_core_busy"].append(run_wrk(server.url, script, args.connections, args.seconds,
+                                                                 server))
                 finally:
                     busy.kill()
                     busy.wait()
-        return {name: {"workers": CONFIGURATIONS[name][0], "threads": CONFIGURATIONS[name][1],
+        return {name: {"workers": CONFIGURATIONS[name.split("@")[0]][0],
+                       "threads": CONFIGURATIONS[name.split("@")[0]][1],
+                       **({"source": str(args.baseline)} if name.endswith("@baseline") else {}),
                        **{kind: {"median": median_of(runs), "rounds": runs} for kind, runs in rounds[name].items()}}
-                for name in names}
+                for name in servers}
     finally:
         for server in servers.values():
             server.stop()
@@ -193,6 +225,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--asks", type=int, default=5, help="fresh `ask` processes timed, each way")
     parser.add_argument("--configurations", default=",".join(CONFIGURATIONS), help="of " + ", ".join(CONFIGURATIONS))
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another source tree whose package serves the first configuration alongside")
+    parser.add_argument("--skip-ask", action="store_true", help="HTTP only (no fresh `ask` processes)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -211,9 +246,10 @@ def main() -> int:
         result["http"] = measure_http(index, args.configurations.split(","), script, args)
         for name, figures in result["http"].items():
             print(name, json.dumps({k: v["median"] for k, v in figures.items() if isinstance(v, dict)}), flush=True)
-        result["ask"] = measure_ask(index, args.asks)
+        if not args.skip_ask:
+            result["ask"] = measure_ask(index, args.asks)
         result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    print(json.dumps(result["ask"], ensure_ascii=False))
+    print(json.dumps(result.get("ask"), ensure_ascii=False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
