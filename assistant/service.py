@@ -137,7 +137,7 @@ class PolicyAssistant:
             reader=Reader(index, retriever, standing),
             composer=AnswerComposer(index, self.settings.today, standing),
             matcher=ProfileMatcher(index, self.encoder, self.settings.today, self.settings.match_other_audiences,
-                                   self.settings.match_level_prior),
+                                   self.settings.match_level_prior, standing),
         )
 
     @property

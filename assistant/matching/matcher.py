@@ -19,6 +19,7 @@ depend on the profile (the documents' validity, their jurisdictions) is worked o
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 from collections import OrderedDict
@@ -73,7 +74,7 @@ OTHER_TRAIT_PENALTY = 0.5  # a heading written for another kind of enterprise (�
 # A need that is itself what a trait is about: asking for 海外布局 makes overseas measures wanted.
 TRAIT_OF_NEED = {"海外布局": "外贸/出口", "地理标志": "农业/种业", "版权": "文化/版权"}  # a successor's clause this close to the replaced one is its corresponding measure
 OUTLINES_KEPT = 512  # documents whose section outline the matcher keeps
-AUDIENCES_KEPT = 50_000  # clauses whose audience the matcher keeps
+FACTS_KEPT = 100_000  # clauses whose facts (measure or not, audience …) the matcher keeps
 
 
 class ProfileError(ValueError):
@@ -204,6 +205,16 @@ class _Outline:
         return [h for prefix in _prefixes(path) for h in self.headings.get(prefix, ())]
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the matcher reads in a clause whatever the profile."""
+
+    measure: bool  # offers something (is_measure)
+    titled: bool  # its heading is a title (an article's is only its lead sentence)
+    audience: str | None  # the kind of organisation it is addressed to (measures only)
+    heading_traits: tuple[str, ...]  # non-exclusive traits its heading names (海外…, 乡村振兴…)
+
+
 class _Kept:
     """The last ``size`` values made, by key (shared by the threads serving one index)."""
 
@@ -236,6 +247,8 @@ class _Visible:
 
 
 def visible_part(chunk: Chunk, place: Place | None) -> _Visible:
+    if not chunk.regions:
+        return _Visible(chunk.text, ((0, len(chunk.text)),) if chunk.text else (), False, ())
     kept_regions, cuts = [], []
     for span in chunk.regions:
         if reaches(span, place):
@@ -253,11 +266,16 @@ def visible_part(chunk: Chunk, place: Place | None) -> _Visible:
     return _Visible(text, tuple(pieces), bool(cuts), tuple(dict.fromkeys(kept_regions)))
 
 
-def _coverage(query: str, text: str) -> float:
-    """Share of the query's words (character bigrams; generic policy words count little) found in the text."""
-    weights = {b: 0.15 if b in GENERIC else 1.0 for b in bigrams(query)}
-    total = sum(weights.values())
-    return sum(w for b, w in weights.items() if b in text) / total if total else 0.0
+def _words(query: str) -> dict[str, float]:
+    """The query's words (character bigrams) and their weights: generic policy words count little."""
+    return {b: 0.15 if b in GENERIC else 1.0 for b in bigrams(query)}
+
+
+def _covered(words: dict[str, float], text: str) -> float:
+    """Share of the query's words (weighted) found in the text."""
+    total = sum(words.values())
+    return sum(w for b, w in words.items() if b in text) / total if total else 0.0
+
 
 
 @dataclass
@@ -279,26 +297,33 @@ def _spread(scored: list[tuple[int, float, _Scored]], limit: int) -> list[_Score
     DIVERSITY for each measure of the same document already ranked, so that several articles of one
     document do not crowd out a comparably strong measure of another."""
     pending = sorted(scored, key=lambda item: (item[0], -item[1]))
+    # the lowest tier first, then the highest score less DIVERSITY per measure of its document ranked (the count
+    # it was queued with: refreshed when it comes up, since scores only fall), then the first in ``pending``
+    queue = [(tier, -score, order, 0) for order, (tier, score, _) in enumerate(pending)]
+    heapq.heapify(queue)
     ranked: list[_Scored] = []
     seen_sections: set[tuple[str, str]] = set()
     per_document: dict[str, int] = {}
-    while pending and len(ranked) < limit:
-        tier = pending[0][0]
-        best = max((i for i, item in enumerate(pending) if item[0] == tier),
-                   key=lambda i: pending[i][1] - DIVERSITY * per_document.get(pending[i][2].chunk.doc_id, 0))
-        _, _, measure = pending.pop(best)
+    while queue and len(ranked) < limit:
+        tier, _, order, counted = heapq.heappop(queue)
+        score, measure = pending[order][1], pending[order][2]
+        now = per_document.get(measure.chunk.doc_id, 0)
+        if now != counted:
+            heapq.heappush(queue, (tier, -(score - DIVERSITY * now), order, now))
+            continue
         key = (measure.chunk.doc_id, measure.chunk.section)
         if key in seen_sections:
             continue
         seen_sections.add(key)
-        per_document[measure.chunk.doc_id] = per_document.get(measure.chunk.doc_id, 0) + 1
+        per_document[measure.chunk.doc_id] = now + 1
         ranked.append(measure)
     return ranked
 
 
 class ProfileMatcher:
     def __init__(self, index: PolicyIndex, encoder, today: date, other_audiences: str = "mark",
-                 level_prior: float = 0.0):
+                 level_prior: float = 0.0, standing: dict[str, Validity] | None = None):
+        """``standing``: every document's validity on ``today`` when the caller has it (else worked out once)."""
         self.index = index
         self.encoder = encoder
         self.today = today
@@ -306,10 +331,10 @@ class ProfileMatcher:
         self.level_prior = level_prior
         self.interpreter = ProfileInterpreter(encoder)
         self._need_vectors: np.ndarray | None = None
-        self._standing: dict[str, Validity] | None = None  # each document's validity on ``today``
+        self._standing = standing
         self._jurisdictions: list[tuple[str, bool, str | None]] | None = None  # (doc_id, national, region code)
         self._outlines = _Kept(OUTLINES_KEPT)
-        self._audiences = _Kept(AUDIENCES_KEPT)
+        self._facts = _Kept(FACTS_KEPT)  # by position
 
     def locate(self, location: str | None) -> Place | None:
         if not location or not location.strip():
@@ -355,16 +380,16 @@ class ProfileMatcher:
     def _outline(self, doc_id: str) -> _Outline:
         return self._outlines.get(doc_id, lambda: _Outline.of(self.index.documents[doc_id]))
 
-    def _is_measure(self, chunk: Chunk) -> bool:
-        return _offers(chunk, self._outline(chunk.doc_id).around(chunk.section))
+    def _facts_of(self, position: int, chunk: Chunk) -> _Facts:
+        return self._facts.get(position, lambda: self._read_facts(chunk))
 
-    def _titled(self, chunk: Chunk) -> bool:
-        """Whether a clause's heading is a title; an article's (第二条) is only its own lead sentence, which
-        its text already holds."""
-        return self._outline(chunk.doc_id).kinds.get(chunk.section) != ARTICLE
-
-    def _audience(self, chunk: Chunk) -> str | None:
-        return self._audiences.get(chunk.chunk_id, lambda: addressed_to(chunk))
+    def _read_facts(self, chunk: Chunk) -> _Facts:
+        outline = self._outline(chunk.doc_id)
+        measure = _offers(chunk, outline.around(chunk.section))
+        # an article's heading (第二条) is only its own lead sentence, which its text already holds
+        titled = outline.kinds.get(chunk.section) != ARTICLE
+        named = tuple(key for key, facet in TRAITS.items() if not facet.exclusive and facet.pattern.search(chunk.heading))
+        return _Facts(measure, titled, addressed_to(chunk) if measure else None, named)
 
     def understand(self, profile: EnterpriseProfile) -> tuple[list[Understood], list[Understood]]:
         try:
@@ -372,11 +397,12 @@ class ProfileMatcher:
         except NonsenseInputError as err:
             raise ProfileError(str(err)) from None
 
-    def _need_score(self, need: Understood, chunk: Chunk, visible: _Visible, sims: np.ndarray,
-                    query_sim: float | None) -> tuple[float, bool]:
-        """How well a clause serves one typed need, and whether it serves it at all."""
+    @staticmethod
+    def _need_score(need: Understood, chunk: Chunk, visible: _Visible, titled: bool, sims: np.ndarray,
+                    query_sim: float | None, words: dict[str, dict[str, float]]) -> tuple[float, bool]:
+        """How well a clause serves one typed need, and whether it serves it at all (``words``: each query's)."""
         text = f"{chunk.heading} {visible.text}"
-        heading_weight = 3 if self._titled(chunk) else 0
+        heading_weight = 3 if titled else 0
         keys = list(NEEDS)
         best, served = 0.0, False
         for key in need.facets:
@@ -387,7 +413,7 @@ class ProfileMatcher:
             score = (1.0 if tagged else 0.0) + MENTION_WEIGHT * density + 5 * (float(sims[keys.index(key)]) - 0.85)
             best, served = max(best, score), served or tagged
         if need.query is not None:
-            coverage = _coverage(need.query, text)
+            coverage = _covered(words[need.query], text)
             best += QUERY_WEIGHT * coverage + 5 * ((query_sim or 0.0) - 0.85)
             if not need.facets:
                 served = coverage >= FREE_TEXT_COVERAGE
@@ -415,24 +441,26 @@ class ProfileMatcher:
         every = self._validities()
         states = {d: every[d] for d in covering}
         positions, tagged = self._candidates(covering, needs)
-        free_texts = [n.query for n in needs if not n.facets and n.query is not None]
-        kept: list[tuple[int, Chunk, _Visible, str | None]] = []
+        words = {q: _words(q) for q in [*(n.query for n in needs if n.query is not None), *trait_queries]}
+        free_texts = [words[n.query] for n in needs if not n.facets and n.query is not None]
+        kept: list[tuple[int, Chunk, _Visible, _Facts]] = []
         for position in positions.tolist():
             chunk = self.index.chunks[position]
             if exclude_ended and not states[chunk.doc_id].current:
                 continue
             if free_texts and position not in tagged and not any(  # the whole clause holds what it may show
-                    _coverage(query, f"{chunk.heading} {chunk.text}") >= FREE_TEXT_COVERAGE for query in free_texts):
+                    _covered(query, f"{chunk.heading} {chunk.text}") >= FREE_TEXT_COVERAGE for query in free_texts):
                 continue
-            if not self._is_measure(chunk):
+            facts = self._facts_of(position, chunk)
+            if not facts.measure:
                 continue
             visible = visible_part(chunk, place)
             if len(visible.text.strip()) < 8:
                 continue
-            audience = self._audience(chunk)
-            if audience and audience not in traits and self.other_audiences == "drop":
+            if facts.audience and facts.audience not in traits and self.other_audiences == "drop":
                 continue
-            kept.append((position, chunk, visible, audience))
+            kept.append((position, chunk, visible, facts))
+        wanted = {key for n in needs for k in n.facets for key in (k, TRAIT_OF_NEED.get(k))}
         need_vecs = self._needs()
         rows = np.array([position for position, *_ in kept], dtype=np.int64)
         vectors = np.asarray(self.index.dense.vectors[rows], dtype=np.float32) if kept else \
@@ -442,13 +470,13 @@ class ProfileMatcher:
         query_sims = dict(zip(queries, (vectors @ self.encoder.encode_queries(queries).T).T)) \
             if queries and kept else {}
         scored: list[tuple[int, float, _Scored]] = []
-        for row, (position, chunk, visible, audience) in enumerate(kept):
+        for row, (position, chunk, visible, facts) in enumerate(kept):
             document = self.index.documents[chunk.doc_id]
             state = states[chunk.doc_id]
             score, served = 0.0, []
             for need in needs:
                 query_sim = float(query_sims[need.query][row]) if need.query in query_sims else None
-                need_score, serves = self._need_score(need, chunk, visible, sims[row], query_sim)
+                need_score, serves = self._need_score(need, chunk, visible, facts.titled, sims[row], query_sim, words)
                 if serves:
                     score += need_score
                     served.append(need.text)
@@ -456,16 +484,14 @@ class ProfileMatcher:
                 continue
             if not needs:
                 score += 5 * (float(sims[row].max()) - 0.85)
+            audience = facts.audience
             marked = audience is not None and audience not in traits
             # a measure addressed to another kind of organisation is not written for the enterprise's trait
             written_for = [] if marked else [key for key in traits if key in chunk.traits and (
                 TRAITS[key].pattern.search(chunk.heading) or TRAITS[key].pattern.search(visible.text))]
             score += TRAIT_WEIGHT * len(written_for)
-            score += sum(_coverage(query, f"{chunk.heading} {visible.text}") for query in trait_queries)
-            score -= OTHER_TRAIT_PENALTY * sum(1 for key, facet in TRAITS.items() if not facet.exclusive
-                                               and key not in traits and facet.pattern.search(chunk.heading)
-                                               and not any(key in n.facets or TRAIT_OF_NEED.get(k) == key
-                                                           for n in needs for k in n.facets))
+            score += sum(_covered(words[query], f"{chunk.heading} {visible.text}") for query in trait_queries)
+            score -= OTHER_TRAIT_PENALTY * sum(1 for key in facts.heading_traits if key not in traits and key not in wanted)
             score -= AUDIENCE_PENALTY if marked else 0.0
             score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
             tier = 0 if state.rank <= _MAY_APPLY else state.rank
@@ -488,7 +514,7 @@ class ProfileMatcher:
             return None
         document = self.index.documents[successor]
         candidates = [(p, c) for p in self.index.layout.positions([successor]).tolist()
-                      if self._is_measure(c := self.index.chunks[p])]
+                      if self._facts_of(p, c := self.index.chunks[p]).measure]
         if not candidates:
             return None
         own = np.asarray(self.index.dense.vectors[position], dtype=np.float32)
