@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from assistant.retrieval.retriever import Filters
     from assistant.service import PolicyAssistant
     from assistant.settings import Settings
-    from assistant.store.updater import IndexUpdater
     from assistant.terminal import Answerer
 
 EXIT_USAGE = 2
@@ -125,18 +124,13 @@ def _overrides(args: argparse.Namespace) -> MetadataOverrides | None:
                        EXIT_USAGE) from None
 
 
-def _updater(settings: Settings) -> IndexUpdater:
-    from assistant.embedding.ray_batch import ingest_encoder
-    from assistant.store.updater import IndexUpdater
-
-    return IndexUpdater(settings, ingest_encoder(settings))  # local, or passages through Ray (EMBED_BACKEND)
-
-
 def cmd_add(args: argparse.Namespace) -> int:
     """Add or replace documents without a rebuild."""
+    from assistant.service import add_documents
+
     settings = _settings(args)
     overrides = _overrides(args)
-    report = _updater(settings).add([Path(p) for p in args.paths], overrides)
+    report = add_documents(settings, [Path(p) for p in args.paths], overrides)
     for failure in report.failures:
         print(f"skipped: {failure}", file=sys.stderr)
     print(report.summary())
@@ -145,7 +139,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     """Remove documents by id without a rebuild."""
-    report = _updater(_settings(args)).remove(args.doc_ids)
+    from assistant.service import remove_documents
+
+    report = remove_documents(_settings(args), args.doc_ids)
     print(report.summary())
     return 0
 

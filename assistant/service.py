@@ -28,7 +28,8 @@ from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.choice import make_retriever
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
-from assistant.store.updater import IndexUpdater, ingester
+from assistant.ingest.overrides import MetadataOverrides
+from assistant.store.updater import IndexUpdater, UpdateReport, ingester
 from assistant.store.index import (
     IndexNotFoundError,
     IndexProblem,
@@ -86,6 +87,17 @@ class IngestReport:
     chunks: int
     seconds: float
     merged: list[str] = field(default_factory=list)  # added by an upload while this build ran, kept
+
+
+def add_documents(settings: Settings, paths: list[Path], overrides: MetadataOverrides | None = None,
+                  encoder: Encoder | RayEncoder | None = None) -> UpdateReport:
+    """Add files, or replace the documents they update: the index gains one segment (store/updater.py)."""
+    return IndexUpdater(settings, encoder or ingest_encoder(settings)).add(paths, overrides)
+
+
+def remove_documents(settings: Settings, doc_ids: list[str], encoder: Encoder | RayEncoder | None = None) -> UpdateReport:
+    """Remove documents by id: the next version marks them dead (an unknown id changes nothing)."""
+    return IndexUpdater(settings, encoder or ingest_encoder(settings)).remove(doc_ids)
 
 
 def build_index(settings: Settings, paths: list[Path] | None = None, encoder: Encoder | RayEncoder | None = None,
@@ -218,6 +230,18 @@ class PolicyAssistant:
         state = self.current()
         check_filters(filters, state.index)
         return state.retriever.run(text, top_k or self.settings.top_k, filters)
+
+    def add_documents(self, paths: list[Path], overrides: MetadataOverrides | None = None) -> UpdateReport:
+        """Add or replace documents and serve the new version at once."""
+        report = add_documents(self.settings, paths, overrides, self.encoder)
+        self.refresh()
+        return report
+
+    def remove_documents(self, doc_ids: list[str]) -> UpdateReport:
+        """Remove documents and serve the new version at once."""
+        report = remove_documents(self.settings, doc_ids, self.encoder)
+        self.refresh()
+        return report
 
     def match(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         """The measures that apply to an enterprise profile (raises ProfileError for a bad location)."""

@@ -19,7 +19,7 @@ from assistant.api.schemas import ErrorBody
 from assistant.ingest.formats import OVER_LIMITS, SUPPORTED_SUFFIXES, TOO_LARGE
 from assistant.ingest.overrides import MetadataOverrides
 from assistant.service import PolicyAssistant
-from assistant.store.updater import IndexUpdater, UpdateError
+from assistant.store.updater import UpdateError
 from assistant.uploads import UploadFolder
 
 router = APIRouter(prefix="/api/documents", tags=["admin"])
@@ -137,12 +137,11 @@ async def upload_document(request: Request, assistant: OperatorDep) -> UpdateOut
     uploads = UploadFolder(assistant.settings.data_dir / "uploads")
     source = uploads.save(name, data)  # the doc_id is the file's stem, as for files added from the command line
     try:
-        report = await run_in_threadpool(IndexUpdater(assistant.settings, assistant.encoder).add, [source], overrides)
+        report = await run_in_threadpool(assistant.add_documents, [source], overrides)
     except UpdateError as err:
         shutil.rmtree(source.parent, ignore_errors=True)
         detail = str(err).removeprefix("no document could be read: ").replace(str(source), name)
         raise HTTPException(status_code=refused_status(err), detail=detail) from None
-    assistant.refresh()
     uploads.prune((doc.source for doc in assistant.current().index.documents.values()), keep=[source])
     return UpdateOut(**{k: getattr(report, k) for k in UpdateOut.model_fields})
 
@@ -155,12 +154,11 @@ async def upload_document(request: Request, assistant: OperatorDep) -> UpdateOut
 def delete_document(doc_id: str, assistant: OperatorDep) -> UpdateOut:
     """Remove a document: its chunks leave the vectors and BM25 of the next version."""
     try:
-        report = IndexUpdater(assistant.settings, assistant.encoder).remove([doc_id])
+        report = assistant.remove_documents([doc_id])
     except UpdateError as err:
         code = 404 if "no document" in str(err) else 409
         raise HTTPException(status_code=code, detail=str(err).replace(str(assistant.settings.index_dir), "the index"))\
             from None
-    assistant.refresh()
     UploadFolder(assistant.settings.data_dir / "uploads").prune(
         doc.source for doc in assistant.current().index.documents.values())
     return UpdateOut(**{k: getattr(report, k) for k in UpdateOut.model_fields})
