@@ -10,11 +10,13 @@ so that the current measure comes first among comparable ones; replaced, repeale
 come after all of these.  Several articles of one document give way a little to other documents.
 Measures addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
 
-Cost: only the clauses that can serve the profile are read — the covering documents' clauses tagged at
-indexing with one of the needs' taxonomy entries (``PolicyIndex.tagged_positions``), plus, for a need
-read as free text, the covering clauses using enough of its words; every clause of the covering
-documents only when no need is given.  Vectors are read for those clauses alone, and what does not
-depend on the profile (the documents' validity, their jurisdictions) is worked out once per index.
+Cost: the candidates are the covering documents' clauses tagged at indexing with one of the needs' taxonomy
+entries (``PolicyIndex.tagged_positions``) — every covering clause only for a need read as free text or
+when no need is given.  Their vectors alone are read, and give each candidate a bound of its score (its
+similarities, the need and trait tags it carries, the priors of its document); candidates are then read and
+scored best bound first, only while a bound could still beat the best measure not yet ranked, so that the
+same measures come out as from scoring every candidate.  What no profile changes (the documents' validity
+and jurisdictions, whether a clause is a measure and whom it addresses) is worked out once.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Chunk, Citation
 from assistant.reading.sentences import GENERIC, best_sentences, body_text, shorten
 from assistant.store.index import PolicyIndex, StoredDocument
-from assistant.store.tables import NEED_TAG
+from assistant.store.tables import NEED_TAG, TRAIT_TAG
 from assistant.text.regions import reaches
 from assistant.text.taxonomy import NEEDS, TRAITS
 from assistant.text.tokens import bigrams
@@ -292,24 +294,57 @@ class _Scored:
     audience: str
 
 
-def _spread(scored: list[tuple[int, float, _Scored]], limit: int) -> list[_Scored]:
+class _Pool:
+    """The clauses that may be ranked, each with an upper bound of its ranking score, handed out best bound
+    first (lowest tier, then highest bound) and scored only when asked."""
+
+    def __init__(self, tiers: np.ndarray, bounds: np.ndarray,
+                 score: Callable[[int], tuple[int, float, _Scored] | None]):
+        self.tiers, self.bounds, self.score = tiers, bounds, score
+        self.order = np.lexsort((-bounds, tiers)).tolist()
+        self.next = 0
+
+    def bound(self) -> tuple[int, float] | None:
+        """(tier, bound) of the next clause not scored yet."""
+        if self.next == len(self.order):
+            return None
+        row = self.order[self.next]
+        return int(self.tiers[row]), float(self.bounds[row])
+
+    def take(self) -> tuple[int, float, _Scored] | None:
+        """The next clause scored (tier, ranking score, clause), or None when it cannot be ranked."""
+        row = self.order[self.next]
+        self.next += 1
+        return self.score(row)
+
+
+BOUND_SLACK = 1e-6  # bounds are computed apart from the scores; rounding must not make one fall below its score
+
+
+def _spread(pool: _Pool, limit: int) -> list[_Scored]:
     """The measures in rank order, one per section: by tier (what may apply first), then by score less
     DIVERSITY for each measure of the same document already ranked, so that several articles of one
-    document do not crowd out a comparably strong measure of another."""
-    pending = sorted(scored, key=lambda item: (item[0], -item[1]))
-    # the lowest tier first, then the highest score less DIVERSITY per measure of its document ranked (the count
-    # it was queued with: refreshed when it comes up, since scores only fall), then the first in ``pending``
-    queue = [(tier, -score, order, 0) for order, (tier, score, _) in enumerate(pending)]
-    heapq.heapify(queue)
+    document do not crowd out a comparably strong measure of another; equal ones in position order.
+    A clause is scored only while its bound could still beat the best one scored (scores only fall)."""
+    # (tier, -(score less DIVERSITY per measure of its document ranked, as counted when queued), -score,
+    # position, count): a stale count is refreshed when the entry comes up
+    queue: list[tuple[int, float, float, int, int, _Scored]] = []
     ranked: list[_Scored] = []
     seen_sections: set[tuple[str, str]] = set()
     per_document: dict[str, int] = {}
-    while queue and len(ranked) < limit:
-        tier, _, order, counted = heapq.heappop(queue)
-        score, measure = pending[order][1], pending[order][2]
+    while len(ranked) < limit:
+        while (next_bound := pool.bound()) is not None and (
+                not queue or next_bound[0] < queue[0][0]
+                or (next_bound[0] == queue[0][0] and next_bound[1] + BOUND_SLACK >= -queue[0][1])):
+            if (scored := pool.take()) is not None:
+                tier, score, measure = scored
+                heapq.heappush(queue, (tier, -score, -score, measure.position, 0, measure))
+        if not queue:
+            break
+        tier, _, negative, position, counted, measure = heapq.heappop(queue)
         now = per_document.get(measure.chunk.doc_id, 0)
         if now != counted:
-            heapq.heappush(queue, (tier, -(score - DIVERSITY * now), order, now))
+            heapq.heappush(queue, (tier, -(-negative - DIVERSITY * now), negative, position, now, measure))
             continue
         key = (measure.chunk.doc_id, measure.chunk.section)
         if key in seen_sections:
@@ -419,17 +454,18 @@ class ProfileMatcher:
                 served = coverage >= FREE_TEXT_COVERAGE
         return best, served
 
-    def _candidates(self, covering: list[str], needs: list[Understood]) -> tuple[np.ndarray, set[int]]:
-        """Positions of the covering documents' clauses that may serve the needs, ascending, and those of them
-        tagged with a need's taxonomy entry.  A clause serves a taxonomy need only when tagged with it (a clause
-        partly hidden is read by the same wording rules, which tagging ran on its whole text); a need read as
-        free text may be served by any clause, left to the caller to test.  No need: every clause."""
-        positions = self.index.layout.positions(covering)
+    def _pool_positions(self, docs: list[str], needs: list[Understood]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (ascending) of these documents' clauses that may serve the needs, and whether each is tagged
+        with one of the needs' taxonomy entries.  A clause serves a taxonomy need only when tagged with it (a
+        clause partly hidden is read by the same wording rules, which tagging ran on its whole text); a need read
+        as free text may be served by any clause.  No need: every clause."""
+        positions = np.sort(self.index.layout.positions(docs))
         keys = [key for need in needs for key in need.facets]
-        tagged = np.intersect1d(positions, self.index.tagged_positions(NEED_TAG, keys)) if keys else positions[:0]
-        if not needs or any(not need.facets for need in needs):
-            return positions, set(tagged.tolist())
-        return tagged, set(tagged.tolist())
+        tagged = np.isin(positions, self.index.tagged_positions(NEED_TAG, keys)) if keys else \
+            np.zeros(len(positions), dtype=bool)
+        if needs and all(need.facets for need in needs):
+            return positions[tagged], tagged[tagged]
+        return positions, tagged
 
     def run(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         place = self.locate(profile.location)
@@ -440,72 +476,99 @@ class ProfileMatcher:
         covering = self.covering_documents(place)
         every = self._validities()
         states = {d: every[d] for d in covering}
-        positions, tagged = self._candidates(covering, needs)
-        words = {q: _words(q) for q in [*(n.query for n in needs if n.query is not None), *trait_queries]}
-        free_texts = [words[n.query] for n in needs if not n.facets and n.query is not None]
-        kept: list[tuple[int, Chunk, _Visible, _Facts]] = []
-        for position in positions.tolist():
-            chunk = self.index.chunks[position]
-            if exclude_ended and not states[chunk.doc_id].current:
-                continue
-            if free_texts and position not in tagged and not any(  # the whole clause holds what it may show
-                    _covered(query, f"{chunk.heading} {chunk.text}") >= FREE_TEXT_COVERAGE for query in free_texts):
-                continue
-            facts = self._facts_of(position, chunk)
-            if not facts.measure:
-                continue
-            visible = visible_part(chunk, place)
-            if len(visible.text.strip()) < 8:
-                continue
-            if facts.audience and facts.audience not in traits and self.other_audiences == "drop":
-                continue
-            kept.append((position, chunk, visible, facts))
-        wanted = {key for n in needs for k in n.facets for key in (k, TRAIT_OF_NEED.get(k))}
+        positions, tagged = self._pool_positions([d for d in covering if not exclude_ended or states[d].current], needs)
         need_vecs = self._needs()
-        rows = np.array([position for position, *_ in kept], dtype=np.int64)
-        vectors = np.asarray(self.index.dense.vectors[rows], dtype=np.float32) if kept else \
+        vectors = np.asarray(self.index.dense.vectors[positions], dtype=np.float32) if len(positions) else \
             np.zeros((0, need_vecs.shape[1]), dtype=np.float32)
         sims = vectors @ need_vecs.T
         queries = [n.query for n in needs if n.query is not None]
         query_sims = dict(zip(queries, (vectors @ self.encoder.encode_queries(queries).T).T)) \
-            if queries and kept else {}
-        scored: list[tuple[int, float, _Scored]] = []
-        for row, (position, chunk, visible, facts) in enumerate(kept):
-            document = self.index.documents[chunk.doc_id]
-            state = states[chunk.doc_id]
-            score, served = 0.0, []
+            if queries and len(positions) else {}
+        words = {q: _words(q) for q in [*queries, *trait_queries]}
+        free_texts = [words[n.query] for n in needs if not n.facets and n.query is not None]
+        wanted = {key for n in needs for k in n.facets for key in (k, TRAIT_OF_NEED.get(k))}
+        doc_ids = self.index.layout.doc_at(positions)
+        documents = {d: self.index.documents[d] for d in set(doc_ids)}
+        priors = {d: self.level_prior * LEVEL_ORDER.get(documents[d].metadata.level or "national", 0)
+                  - CURRENT_PRIOR * states[d].rank for d in documents}
+        tiers = np.array([0 if states[d].rank <= _MAY_APPLY else states[d].rank for d in doc_ids], dtype=np.int64)
+        bounds = self._bounds(needs, traits, len(trait_queries), positions, sims, query_sims)
+        bounds += np.array([priors[d] for d in doc_ids], dtype=np.float64)
+
+        def score(row: int) -> tuple[int, float, _Scored] | None:
+            position = int(positions[row])
+            chunk = self.index.chunks[position]
+            if free_texts and not tagged[row] and not any(  # the whole clause holds what it may show
+                    _covered(query, f"{chunk.heading} {chunk.text}") >= FREE_TEXT_COVERAGE for query in free_texts):
+                return None
+            facts = self._facts_of(position, chunk)
+            if not facts.measure:
+                return None
+            visible = visible_part(chunk, place)
+            if len(visible.text.strip()) < 8:
+                return None
+            audience = facts.audience
+            if audience and audience not in traits and self.other_audiences == "drop":
+                return None
+            total, served = 0.0, []
             for need in needs:
                 query_sim = float(query_sims[need.query][row]) if need.query in query_sims else None
                 need_score, serves = self._need_score(need, chunk, visible, facts.titled, sims[row], query_sim, words)
                 if serves:
-                    score += need_score
+                    total += need_score
                     served.append(need.text)
             if needs and not served:
-                continue
+                return None
             if not needs:
-                score += 5 * (float(sims[row].max()) - 0.85)
-            audience = facts.audience
+                total += 5 * (float(sims[row].max()) - 0.85)
             marked = audience is not None and audience not in traits
             # a measure addressed to another kind of organisation is not written for the enterprise's trait
             written_for = [] if marked else [key for key in traits if key in chunk.traits and (
                 TRAITS[key].pattern.search(chunk.heading) or TRAITS[key].pattern.search(visible.text))]
-            score += TRAIT_WEIGHT * len(written_for)
-            score += sum(_covered(words[query], f"{chunk.heading} {visible.text}") for query in trait_queries)
-            score -= OTHER_TRAIT_PENALTY * sum(1 for key in facts.heading_traits if key not in traits and key not in wanted)
-            score -= AUDIENCE_PENALTY if marked else 0.0
-            score += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
-            tier = 0 if state.rank <= _MAY_APPLY else state.rank
-            scored.append((tier, score - CURRENT_PRIOR * state.rank,
-                           _Scored(position, chunk, visible, score, served, written_for, state,
-                                   AUDIENCE_LABEL[audience] if marked else "")))
+            total += TRAIT_WEIGHT * len(written_for)
+            total += sum(_covered(words[query], f"{chunk.heading} {visible.text}") for query in trait_queries)
+            total -= OTHER_TRAIT_PENALTY * sum(1 for key in facts.heading_traits
+                                               if key not in traits and key not in wanted)
+            total -= AUDIENCE_PENALTY if marked else 0.0
+            document = documents[chunk.doc_id]
+            total += self.level_prior * LEVEL_ORDER.get(document.metadata.level or "national", 0)
+            state = states[chunk.doc_id]
+            return int(tiers[row]), total - CURRENT_PRIOR * state.rank, _Scored(
+                position, chunk, visible, total, served, written_for, state, AUDIENCE_LABEL[audience] if marked else "")
+
         measures = []
-        for ranked in _spread(scored, limit):
+        for ranked in _spread(_Pool(tiers, bounds, score), limit):
             measure = self._measure(ranked.chunk, ranked.visible, ranked.score, ranked.served, ranked.traits,
                                     ranked.state, needs, ranked.audience)
             measure.successor_measure = self._successor_measure(measure, ranked.position)
             measures.append(measure)
         unmatched = [n.text for n in needs if not any(n.text in m.needs for m in measures)]
         return MatchResult(profile, place, covering, measures, unmatched, [*needs, *typed_traits])
+
+    def _bounds(self, needs: list[Understood], traits: set[str], trait_queries: int, positions: np.ndarray,
+                sims: np.ndarray, query_sims: dict[str, np.ndarray]) -> np.ndarray:
+        """For each clause, a score it cannot exceed (before the level and validity priors): each need at most
+        fully tagged, mentioned and worded (a taxonomy need only where tagged), each trait where tagged, each
+        free-text trait fully worded; the similarities are the clause's own."""
+        bounds = np.zeros(len(positions), dtype=np.float64)
+        if not len(positions):
+            return bounds
+        keys = list(NEEDS)
+        for need in needs:
+            part = np.zeros(len(positions), dtype=np.float64)
+            if need.facets:
+                best = np.max(sims[:, [keys.index(k) for k in need.facets]], axis=1).astype(np.float64)
+                part = np.maximum(0.0, 1.0 + MENTION_WEIGHT + 5 * (best - 0.85))
+            if need.query is not None:
+                part = part + QUERY_WEIGHT + 5 * (query_sims[need.query].astype(np.float64) - 0.85)
+            if need.facets:
+                part = np.where(np.isin(positions, self.index.tagged_positions(NEED_TAG, need.facets)), part, 0.0)
+            bounds += np.maximum(0.0, part)
+        if not needs:
+            bounds += 5 * (sims.max(axis=1).astype(np.float64) - 0.85)
+        for key in traits:
+            bounds += TRAIT_WEIGHT * np.isin(positions, self.index.tagged_positions(TRAIT_TAG, [key]))
+        return bounds + trait_queries
 
     def _successor_measure(self, measure: MatchedMeasure, position: int) -> SuccessorMeasure | None:
         """In the plan that replaced this one, the clause closest to this measure, if one is close enough."""
