@@ -93,7 +93,9 @@ class ProfileInterpreter:
                 [f.description or f.key for f in facets.values()])
         return self._descriptions[kind]
 
-    def understand(self, text: str, kind: str) -> Understood:
+    def understand(self, text: str, kind: str, encoded: dict[str, np.ndarray] | None = None) -> Understood:
+        """How a typed text is read; ``encoded`` (text -> query vector) receives the text's vector when it is
+        embedded, so that the caller need not embed it again."""
         facets = _facets(kind)
         exact = _exact(text, facets)
         if exact:
@@ -102,7 +104,10 @@ class ProfileInterpreter:
         by_rule = set(facets_named(expanded, facets)) | set(facets_in(expanded, facets))
         if by_rule:
             return Understood(text, kind, tuple(k for k in facets if k in by_rule), WORDING)
-        sims = self._description_vectors(kind) @ self.encoder.encode_queries([text])[0]
+        vector = self.encoder.encode_queries([text])[0]
+        if encoded is not None:
+            encoded[text] = vector
+        sims = self._description_vectors(kind) @ vector
         best = float(sims.max())
         if _nonsense(text, best):
             raise NonsenseInputError(f"无法理解{_KIND_WORD[kind]}“{text}”：请用中文写明，例如"
@@ -113,5 +118,5 @@ class ProfileInterpreter:
             return Understood(text, kind, chosen, SIMILARITY, best)
         return Understood(text, kind, (), FREE_TEXT, best)
 
-    def run(self, texts: list[str], kind: str) -> list[Understood]:
-        return [self.understand(text, kind) for text in texts]
+    def run(self, texts: list[str], kind: str, encoded: dict[str, np.ndarray] | None = None) -> list[Understood]:
+        return [self.understand(text, kind, encoded) for text in texts]

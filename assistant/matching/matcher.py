@@ -426,9 +426,12 @@ class ProfileMatcher:
         named = tuple(key for key, facet in TRAITS.items() if not facet.exclusive and facet.pattern.search(chunk.heading))
         return _Facts(measure, titled, addressed_to(chunk) if measure else None, named)
 
-    def understand(self, profile: EnterpriseProfile) -> tuple[list[Understood], list[Understood]]:
+    def understand(self, profile: EnterpriseProfile, encoded: dict[str, np.ndarray] | None = None
+                   ) -> tuple[list[Understood], list[Understood]]:
+        """The typed needs and traits understood; ``encoded`` receives the query vectors made on the way."""
         try:
-            return self.interpreter.run(profile.needs, NEED), self.interpreter.run(profile.traits, TRAIT)
+            return (self.interpreter.run(profile.needs, NEED, encoded),
+                    self.interpreter.run(profile.traits, TRAIT, encoded))
         except NonsenseInputError as err:
             raise ProfileError(str(err)) from None
 
@@ -469,7 +472,8 @@ class ProfileMatcher:
 
     def run(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         place = self.locate(profile.location)
-        needs, typed_traits = self.understand(profile)
+        encoded: dict[str, np.ndarray] = {}  # typed text -> its query vector, made once per request
+        needs, typed_traits = self.understand(profile, encoded)
         traits = {key for t in typed_traits for key in t.facets}
         traits |= {implied for key in list(traits) for implied in TRAITS[key].implies}
         trait_queries = [t.query for t in typed_traits if not t.facets and t.query]
@@ -482,7 +486,7 @@ class ProfileMatcher:
             np.zeros((0, need_vecs.shape[1]), dtype=np.float32)
         sims = vectors @ need_vecs.T
         queries = [n.query for n in needs if n.query is not None]
-        query_sims = dict(zip(queries, (vectors @ self.encoder.encode_queries(queries).T).T)) \
+        query_sims = dict(zip(queries, (vectors @ self._query_vectors(queries, encoded).T).T)) \
             if queries and len(positions) else {}
         words = {q: _words(q) for q in [*queries, *trait_queries]}
         free_texts = [words[n.query] for n in needs if not n.facets and n.query is not None]
@@ -544,6 +548,13 @@ class ProfileMatcher:
             measures.append(measure)
         unmatched = [n.text for n in needs if not any(n.text in m.needs for m in measures)]
         return MatchResult(profile, place, covering, measures, unmatched, [*needs, *typed_traits])
+
+    def _query_vectors(self, queries: list[str], encoded: dict[str, np.ndarray]) -> np.ndarray:
+        """The queries' vectors, embedding only those not embedded yet in this request."""
+        missing = [q for q in dict.fromkeys(queries) if q not in encoded]
+        if missing:
+            encoded.update(zip(missing, self.encoder.encode_queries(missing)))
+        return np.vstack([encoded[q] for q in queries])
 
     def _bounds(self, needs: list[Understood], traits: set[str], trait_queries: int, positions: np.ndarray,
                 sims: np.ndarray, query_sims: dict[str, np.ndarray]) -> np.ndarray:
