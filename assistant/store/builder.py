@@ -6,6 +6,7 @@ document embeds only that document's clauses.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,7 @@ from assistant.store.index import PolicyIndex, StoredDocument, make_manifest
 class BuildStats:
     embedded: int  # passages encoded by the model
     reused: int  # passages whose vectors came from the previous index
+    embed_seconds: float = 0.0  # spent encoding them
 
 
 def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None,
@@ -67,9 +69,11 @@ class IndexBuilder:
         passages = [passage_text(titles[c.doc_id], c) for c in chunks]
         known = previous_vectors(previous, reuse)
         missing = [p for p in dict.fromkeys(passages) if p not in known]
+        started = time.perf_counter()
         if missing:
             fresh = self.encoder.encode_passages(missing, show_progress=show_progress)
             known.update(zip(missing, fresh))
+        embed_seconds = time.perf_counter() - started
         vectors = np.vstack([known[p] for p in passages]).astype(np.float32)
         scopes = {d.doc_id: document_scope(d.metadata) for d in documents}
         chunks, thresholds = tag_chunks(chunks, vectors, self.encoder, scopes,
@@ -83,7 +87,7 @@ class IndexBuilder:
         index = assemble_index(tagged, vectors, self.bm25_tokenizer, self.encoder.model_id, self.encoder.dimension,
                                self.plan, joining.bm25.average_length if joining else None)
         index.manifest["need_thresholds"] = thresholds
-        return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing))
+        return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing), embed_seconds=embed_seconds)
 
 
 def assemble_index(documents: list[ParsedDocument], vectors: np.ndarray, bm25_tokenizer: str, model: str,

@@ -87,13 +87,15 @@ class UpdateReport:
     seconds: float = 0.0
     version: str = ""
     merge: str = ""  # "segment", "merge" or "compact" (MergePolicy); empty for a first build
+    embed_seconds: float = 0.0  # of ``seconds``, the model encoding passages
 
     def summary(self) -> str:
         parts = [f"{name} {', '.join(ids)}" for name, ids in
                  (("added", self.added), ("replaced", self.replaced), ("removed", self.removed),
                   ("unchanged", self.unchanged)) if ids]
         return (("; ".join(parts) or "nothing changed")
-                + f" — {self.embedded} passages embedded, {self.reused} reused, {self.seconds:.1f}s")
+                + f" — {self.embedded} passages embedded ({self.embed_seconds:.1f}s), {self.reused} reused, "
+                  f"{self.seconds:.1f}s")
 
 
 def stored_as_parsed(index: PolicyIndex, doc_ids: Iterable[str] | None = None) -> dict[str, ParsedDocument]:
@@ -159,6 +161,7 @@ class IndexUpdater:
             index, stats = self.builder.run(fresh)
             save_index(index, self.settings.index_dir)
             report.embedded, report.reused, report.version = stats.embedded, stats.reused, index.version
+            report.embed_seconds = stats.embed_seconds
             return
         replaced = {d.doc_id for d in fresh} & set(previous.documents)
         added_chunks = sum(len(d.chunks) for d in fresh)
@@ -170,6 +173,7 @@ class IndexUpdater:
             index, stats = self.builder.run(documents, previous=previous)
             save_index(index, self.settings.index_dir)
             report.embedded, report.reused, report.version = stats.embedded, stats.reused, index.version
+            report.embed_seconds = stats.embed_seconds
             return
         merged: set[str] = set()
         documents = list(fresh)
@@ -182,6 +186,7 @@ class IndexUpdater:
                                             joining=previous) if documents else (None, None))
         report.version = save_update(self.settings.index_dir, previous, addition, gone | replaced, merged)
         report.embedded = stats.embedded if stats else 0
+        report.embed_seconds = stats.embed_seconds if stats else 0.0
         sizes = {d: e.get("chunks", 0) for d, e in previous.manifest["documents"].items()}
         # passages not embedded again: the untouched documents' (left where they are) and those reused
         report.reused = previous.searchable_chunks - sum(sizes.get(d, 0) for d in gone | replaced) \
