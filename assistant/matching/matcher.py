@@ -495,7 +495,8 @@ class ProfileMatcher:
         documents = {d: self.index.documents[d] for d in set(doc_ids)}
         priors = {d: self.level_prior * LEVEL_ORDER.get(documents[d].metadata.level or "national", 0)
                   - CURRENT_PRIOR * states[d].rank for d in documents}
-        tiers = np.array([0 if states[d].rank <= _MAY_APPLY else states[d].rank for d in doc_ids], dtype=np.int64)
+        tier_of = {d: 0 if states[d].rank <= _MAY_APPLY else states[d].rank for d in documents}
+        tiers = np.array([tier_of[d] for d in doc_ids], dtype=np.int64)
         bounds = self._bounds(needs, traits, len(trait_queries), positions, sims, query_sims)
         bounds += np.array([priors[d] for d in doc_ids], dtype=np.float64)
 
