@@ -16,7 +16,7 @@ from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
 from assistant.embedding.encoder import Encoder
-from assistant.embedding.ray_batch import RayEncoder, ingest_encoder
+from assistant.embedding.ray_batch import RayEncoder, RayJobConfig, require_ray
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
 from assistant.limits import QuestionError, invalid_unicode_message, is_valid_unicode, too_long, validate_question
 from assistant.models import Answer, Turn
@@ -87,6 +87,22 @@ class IngestReport:
     chunks: int
     seconds: float
     merged: list[str] = field(default_factory=list)  # added by an upload while this build ran, kept
+
+
+def ray_job(settings: Settings) -> RayJobConfig:
+    """How the Ray embedding job runs, from the settings."""
+    return RayJobConfig(model=settings.model, cache_dir=settings.cache_dir, encode_batch=settings.embed_batch_size,
+                        address=settings.ray_address, actors=settings.ray_actors, rows_per_batch=settings.ray_batch,
+                        threads=settings.threads)
+
+
+def ingest_encoder(settings: Settings) -> Encoder | RayEncoder:
+    """The encoder an ingest uses: the local one, or passages through Ray (``EMBED_BACKEND=ray``).
+    A missing Ray is reported before the model is loaded."""
+    if settings.embed_backend == "ray":
+        require_ray()
+    local = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+    return RayEncoder(local, ray_job(settings)) if settings.embed_backend == "ray" else local
 
 
 def add_documents(settings: Settings, paths: list[Path], overrides: MetadataOverrides | None = None,

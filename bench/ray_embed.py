@@ -58,7 +58,8 @@ def child(config: str, corpus: str, copies: int) -> dict:
     limit_threads(threads)
     started = time.perf_counter()
     from assistant.embedding.encoder import Encoder
-    from assistant.embedding.ray_batch import RayJobConfig, embed_passages
+    from assistant.embedding.ray_batch import embed_passages
+    from assistant.service import ray_job
     from assistant.settings import Settings
 
     settings = Settings(threads=threads, ray_actors=actors)
@@ -79,7 +80,7 @@ def child(config: str, corpus: str, copies: int) -> dict:
                  logging_level=logging.WARNING)
         result["ray_start_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        embed_passages(texts, RayJobConfig.from_settings(settings), encoder.dimension)
+        embed_passages(texts, ray_job(settings), encoder.dimension)
         result["embed_s"] = time.perf_counter() - t
         ray.shutdown()
     result["passages_per_s"] = len(texts) / result["embed_s"]

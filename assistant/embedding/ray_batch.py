@@ -16,15 +16,12 @@ import importlib.util
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.embedding.encoder import Encoder
 from assistant.runtime import limit_threads
 
-if TYPE_CHECKING:
-    from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +48,6 @@ class RayJobConfig:
         if self.actors < 1 or self.rows_per_batch < 1 or self.threads < 1 or self.encode_batch < 1:
             raise ValueError(f"actors, rows per batch, threads and encoder batch must be at least 1: {self}")
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RayJobConfig:
-        return cls(model=settings.model, cache_dir=settings.cache_dir, encode_batch=settings.embed_batch_size,
-                   address=settings.ray_address, actors=settings.ray_actors, rows_per_batch=settings.ray_batch,
-                   threads=settings.threads)
 
 
 def require_ray() -> None:
@@ -163,14 +155,3 @@ class RayEncoder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self.local.encode_queries(texts)
-
-
-def ingest_encoder(settings: Settings) -> Encoder | RayEncoder:
-    """The encoder an ingest uses: the local one, or passages through Ray (``EMBED_BACKEND=ray``).
-    A missing Ray is reported before the model is loaded."""
-    if settings.embed_backend == "ray":
-        require_ray()
-    local = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
-    if settings.embed_backend == "ray":
-        return RayEncoder(local, RayJobConfig.from_settings(settings))
-    return local
