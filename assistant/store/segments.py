@@ -26,14 +26,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index, idf
 from assistant.store.dense import DenseIndex
-from assistant.store.tables import ChunkTable, TagPositions
+from assistant.store.tables import ChunkSequence, ChunkTable, TagPositions
 from assistant.text.tokens import bigram_frequencies
 
 CLAUSE_BIGRAMS = "clause_bigrams.json"  # how many clauses hold each bigram (the reader's word rarity)
@@ -121,7 +121,7 @@ def merge_best(found: list[tuple[np.ndarray, np.ndarray]], k: int) -> tuple[np.n
     return positions[order], scores[order]
 
 
-class ChainedChunks(Sequence[Chunk]):
+class ChainedChunks(ChunkSequence):
     """The chunks of every segment by the whole index's position (dead ones included)."""
 
     def __init__(self, segments: list[Segment]):
@@ -129,28 +129,9 @@ class ChainedChunks(Sequence[Chunk]):
         self.offsets = [s.offset for s in segments]
         self.count = sum(s.size for s in segments)
 
-    def __len__(self) -> int:
-        return self.count
-
-    def locate(self, position: int) -> tuple[Segment, int]:
-        if position < 0:
-            position += self.count
-        if not 0 <= position < self.count:
-            raise IndexError(position)
+    def _chunk(self, position: int) -> Chunk:
         segment = self.segments[bisect.bisect_right(self.offsets, position) - 1]
-        return segment, position - segment.offset
-
-    @overload
-    def __getitem__(self, position: int) -> Chunk: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[Chunk]: ...
-
-    def __getitem__(self, position: int | slice) -> Chunk | list[Chunk]:
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(self.count))]
-        segment, local = self.locate(int(position))
-        return segment.chunks[local]
+        return segment.chunks[position - segment.offset]
 
     def __iter__(self) -> Iterator[Chunk]:
         for segment in self.segments:

@@ -186,13 +186,10 @@ class BoundedCache(OrderedDict):
             self.popitem(last=False)
 
 
-class ChunkTable(Sequence[Chunk]):
-    def __init__(self, database: Database, count: int, cache_size: int = 50_000):
-        self.database = database
-        self.count = count
-        self._cache = BoundedCache(cache_size)
-        self._lock = threading.Lock()
-        self._has_tags: bool | None = None
+class ChunkSequence(Sequence[Chunk]):
+    """Chunks read by position (``count`` of them); a subclass reads one chunk in ``_chunk``."""
+
+    count: int
 
     def __len__(self) -> int:
         return self.count
@@ -206,10 +203,26 @@ class ChunkTable(Sequence[Chunk]):
     def __getitem__(self, position: int | slice) -> Chunk | list[Chunk]:
         if isinstance(position, slice):
             return [self[i] for i in range(*position.indices(self.count))]
+        position = int(position)
         if position < 0:
             position += self.count
         if not 0 <= position < self.count:
             raise IndexError(position)
+        return self._chunk(position)
+
+    def _chunk(self, position: int) -> Chunk:
+        raise NotImplementedError
+
+
+class ChunkTable(ChunkSequence):
+    def __init__(self, database: Database, count: int, cache_size: int = 50_000):
+        self.database = database
+        self.count = count
+        self._cache = BoundedCache(cache_size)
+        self._lock = threading.Lock()
+        self._has_tags: bool | None = None
+
+    def _chunk(self, position: int) -> Chunk:
         with self._lock:
             chunk = self._cache.get(position)
         if chunk is None:
