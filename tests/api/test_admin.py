@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.ingest.pipeline import bundled_corpus_dir
+from assistant.store.index import load_index
 from assistant.service import PolicyAssistant, build_index
 from assistant.settings import Settings
 from tests.ingest.test_formats import as_docx
@@ -25,7 +26,8 @@ def admin_client(tmp_path, encoder):
     settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", admin_token=TOKEN,
                         max_upload_bytes=1_000_000)  # a .docx counts by its uncompressed size (~830 KB here)
     build_index(settings, [folder], encoder=encoder)
-    assistant = PolicyAssistant.open(settings)
+    # the session's model: a model loaded per test kept ~700 MB each until the module ended
+    assistant = PolicyAssistant(settings, load_index(settings.index_dir, settings.model), encoder)
     with TestClient(create_app(settings, assistant=assistant)) as client:
         yield client, settings
 

@@ -14,6 +14,7 @@ from assistant.api.app import create_app
 from assistant.ingest.pipeline import bundled_corpus_dir
 from assistant.service import PolicyAssistant, build_index
 from assistant.settings import Settings
+from assistant.store.index import load_index
 from tests.api.test_admin import TOKEN, ZIBO, auth
 from tests.ingest.test_extraction_limits import docx_bomb, pdf_bomb
 
@@ -28,7 +29,8 @@ def operator(tmp_path, encoder):
     settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", admin_token=TOKEN,
                         max_upload_bytes=1_000_000, extract_seconds=1)
     build_index(settings, [folder], encoder=encoder)
-    with TestClient(create_app(settings, assistant=PolicyAssistant.open(settings))) as client:
+    assistant = PolicyAssistant(settings, load_index(settings.index_dir, settings.model), encoder)  # the session's model
+    with TestClient(create_app(settings, assistant=assistant)) as client:
         yield client, settings
 
 
