@@ -11,8 +11,8 @@ come after all of these.  Several articles of one document give way a little to 
 Measures addressed to another kind of organisation are marked and ranked lower, or dropped (a setting).
 
 Cost: the candidates are the covering documents' clauses tagged at indexing with one of the needs' taxonomy
-entries (``PolicyIndex.tagged_positions``) — every covering clause only for a need read as free text or
-when no need is given.  Their vectors alone are read, and give each candidate a bound of its score (its
+entries (``PolicyIndex.tagged_positions``, looked up among the covering documents' positions only) — every
+covering clause only for a need read as free text or when no need is given.  Their vectors alone are read, and give each candidate a bound of its score (its
 similarities, the need and trait tags it carries, the priors of its document); candidates are then read and
 scored best bound first, only while a bound could still beat the best measure not yet ranked, so that the
 same measures come out as from scoring every candidate.  What no profile changes (the documents' validity
@@ -464,7 +464,7 @@ class ProfileMatcher:
         as free text may be served by any clause.  No need: every clause."""
         positions = np.sort(self.index.layout.positions(docs))
         keys = [key for need in needs for key in need.facets]
-        tagged = np.isin(positions, self.index.tagged_positions(NEED_TAG, keys)) if keys else \
+        tagged = np.isin(positions, self.index.tagged_positions(NEED_TAG, keys, positions)) if keys else \
             np.zeros(len(positions), dtype=bool)
         if needs and all(need.facets for need in needs):
             return positions[tagged], tagged[tagged]
@@ -574,12 +574,13 @@ class ProfileMatcher:
             if need.query is not None:
                 part = part + QUERY_WEIGHT + 5 * (query_sims[need.query].astype(np.float64) - 0.85)
             if need.facets:
-                part = np.where(np.isin(positions, self.index.tagged_positions(NEED_TAG, need.facets)), part, 0.0)
+                part = np.where(np.isin(positions, self.index.tagged_positions(NEED_TAG, need.facets, positions)),
+                                part, 0.0)
             bounds += np.maximum(0.0, part)
         if not needs:
             bounds += 5 * (sims.max(axis=1).astype(np.float64) - 0.85)
         for key in traits:
-            bounds += TRAIT_WEIGHT * np.isin(positions, self.index.tagged_positions(TRAIT_TAG, [key]))
+            bounds += TRAIT_WEIGHT * np.isin(positions, self.index.tagged_positions(TRAIT_TAG, [key], positions))
         return bounds + trait_queries
 
     def _successor_measure(self, measure: MatchedMeasure, position: int) -> SuccessorMeasure | None:

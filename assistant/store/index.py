@@ -51,7 +51,8 @@ from assistant.store.segments import (
     write_clause_bigrams,
 )
 from assistant.text.tokens import bigram_frequencies
-from assistant.store.tables import ChunkTable, Database, DocumentTable, StoredDocument, TagPositions, write_tables
+from assistant.store.tables import (ChunkTable, Database, DocumentTable, StoredDocument, TagPositions, position_runs,
+                                     write_tables)
 
 __all__ = ["PolicyIndex", "StoredDocument", "Layout", "load_index", "save_index", "save_update"]
 
@@ -151,18 +152,22 @@ class PolicyIndex:
     def model(self) -> str:
         return str(self.manifest["model"])
 
-    def tagged_positions(self, kind: str, tags: Iterable[str]) -> np.ndarray:
-        """Positions (ascending) of the chunks tagged at indexing with any of ``tags`` of ``kind`` (need,
-        trait or region: tables.chunk_tags), from the chunk_tags table of a stored index; a built index,
-        or one stored before that table existed, reads its chunks' own tags once."""
+    def tagged_positions(self, kind: str, tags: Iterable[str], within: np.ndarray | None = None) -> np.ndarray:
+        """Positions (ascending) of the live chunks tagged at indexing with any of ``tags`` of ``kind`` (need,
+        trait or region: tables.chunk_tags), only among ``within`` (positions, e.g. those of the documents
+        that matter) when given: each segment looks up only the runs of those positions in its chunk_tags
+        table, so the cost follows them, not the corpus.  A built index, or a segment stored before that
+        table existed, reads its chunks' own tags once."""
         tags = list(tags)
-        if len(self.segments) > 1 or any(s.dead for s in self.segments):
-            return np.concatenate([s.offset + s.tagged(kind, tags) for s in self.segments]).astype(np.int64)
-        if isinstance(self.chunks, ChunkTable) and (found := self.chunks.tagged(kind, tags)) is not None:
-            return found
+        if within is not None:
+            within = np.asarray(within, dtype=np.int64)
+            if len(within) > 1 and not bool(np.all(within[1:] > within[:-1])):
+                within = np.unique(within)
+        if self.segments:
+            return np.concatenate([s.offset + s.tagged(kind, tags, within) for s in self.segments]).astype(np.int64)
         if self._tags is None:
             self._tags = TagPositions(self.chunks)
-        return self._tags.find(kind, tags)
+        return self._tags.find(kind, tags, None if within is None else position_runs(within))
 
     def clause_bigrams(self) -> tuple[int, Counter[str]]:
         """(searchable clauses, bigram -> how many of them hold it), once per version: read from

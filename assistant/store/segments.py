@@ -33,7 +33,7 @@ import numpy as np
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index, idf
 from assistant.store.dense import DenseIndex
-from assistant.store.tables import ChunkSequence, ChunkTable, TagPositions
+from assistant.store.tables import ChunkSequence, ChunkTable, TagPositions, position_runs
 from assistant.text.tokens import bigram_frequencies
 
 CLAUSE_BIGRAMS = "clause_bigrams.json"  # how many clauses hold each bigram (the reader's word rarity)
@@ -80,15 +80,18 @@ class Segment:
             size -= count
         return size, frequency
 
-    def tagged(self, kind: str, tags: list[str]) -> np.ndarray:
-        """Live local positions of the chunks tagged with any of ``tags`` of ``kind`` (the segment's
-        chunk_tags table, or its chunks read once when it has none)."""
-        found = self.chunks.tagged(kind, tags) if isinstance(self.chunks, ChunkTable) else None
+    def tagged(self, kind: str, tags: list[str], within: np.ndarray | None = None) -> np.ndarray:
+        """Live local positions of the chunks tagged with any of ``tags`` of ``kind``, among the whole
+        index's ``within`` positions (None: anywhere), from the segment's chunk_tags table (its chunks read
+        once when it has none); only the runs of those positions are looked up."""
+        local = self.local(within)
+        runs = None if local is None else position_runs(local)
+        found = self.chunks.tagged(kind, tags, runs) if isinstance(self.chunks, ChunkTable) else None
         if found is None:
             if self._tags is None:
                 self._tags = TagPositions(self.chunks)
-            found = self._tags.find(kind, tags)
-        return found if self.live is None else np.intersect1d(found, self.live)
+            found = self._tags.find(kind, tags, runs)
+        return found
 
     @cached_property
     def live(self) -> np.ndarray | None:

@@ -81,6 +81,7 @@ CREATE TABLE chunk_tags (kind TEXT NOT NULL, tag TEXT NOT NULL, position INTEGER
                          PRIMARY KEY (kind, tag, position)) WITHOUT ROWID;
 """
 READ_BATCH = 2_000  # chunks per query while iterating
+RUNS_PER_QUERY = 4_000  # position ranges per tag query (two bound variables each)
 NEED_TAG, TRAIT_TAG, REGION_TAG = "need", "trait", "region"
 TAG_KINDS = (NEED_TAG, TRAIT_TAG, REGION_TAG)
 
@@ -101,6 +102,23 @@ def check_tag_kind(kind: str) -> None:
         raise ValueError(f"unknown tag kind {kind!r}: one of {', '.join(TAG_KINDS)}")
 
 
+def position_runs(positions: np.ndarray) -> np.ndarray:
+    """The runs of consecutive positions in ``positions`` (ascending, unique), one row (first, end) each."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if not len(positions):
+        return np.zeros((0, 2), dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    return np.column_stack([positions[np.r_[0, breaks]], positions[np.r_[breaks, len(positions)] - 1] + 1])
+
+
+def within_runs(positions: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """The positions that fall inside one of the runs (rows (first, end), ascending, not overlapping)."""
+    if not len(runs) or not len(positions):
+        return positions[:0]
+    run = np.searchsorted(runs[:, 0], positions, side="right") - 1
+    return positions[(run >= 0) & (positions < runs[np.maximum(run, 0), 1])]
+
+
 class TagPositions:
     """(kind, tag) -> positions, made by reading every chunk once (a freshly built index, or a stored
     one written before the chunk_tags table)."""
@@ -112,10 +130,12 @@ class TagPositions:
                 found.setdefault(key, []).append(position)
         self._positions = {key: np.array(positions, dtype=np.int64) for key, positions in found.items()}
 
-    def find(self, kind: str, tags: Iterable[str]) -> np.ndarray:
+    def find(self, kind: str, tags: Iterable[str], runs: np.ndarray | None = None) -> np.ndarray:
+        """As ``ChunkTable.tagged``."""
         check_tag_kind(kind)
         parts = [self._positions[(kind, tag)] for tag in dict.fromkeys(tags) if (kind, tag) in self._positions]
-        return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+        found = np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+        return found if runs is None else within_runs(found, runs)
 
 
 def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) -> None:
@@ -248,9 +268,11 @@ class ChunkTable(ChunkSequence):
                     self._cache.put(position, chunk)
             yield from chunks
 
-    def tagged(self, kind: str, tags: Iterable[str]) -> np.ndarray | None:
+    def tagged(self, kind: str, tags: Iterable[str], runs: np.ndarray | None = None) -> np.ndarray | None:
         """Positions (ascending) of the chunks tagged with any of ``tags`` of ``kind``, from the chunk_tags
-        table; None when the database predates that table."""
+        table — only inside ``runs`` (rows (first, end) of positions, ascending) when given, each run read as
+        a range of the table's key (kind, tag, position), so the cost follows the runs, not the table.
+        None when the database predates that table."""
         check_tag_kind(kind)
         if self._has_tags is None:
             self._has_tags = bool(self.database.rows(
@@ -258,11 +280,22 @@ class ChunkTable(ChunkSequence):
         if not self._has_tags:
             return None
         wanted = list(dict.fromkeys(tags))
-        if not wanted:
+        if not wanted or (runs is not None and not len(runs)):
             return np.array([], dtype=np.int64)
-        rows = self.database.rows(f"SELECT DISTINCT position FROM chunk_tags WHERE kind = ? AND tag IN "
-                                  f"({', '.join('?' * len(wanted))}) ORDER BY position", (kind, *wanted))
-        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        tagged = f"kind = ? AND tag IN ({', '.join('?' * len(wanted))})"
+        if runs is None:
+            rows = self.database.rows(f"SELECT DISTINCT position FROM chunk_tags WHERE {tagged} ORDER BY position",
+                                      (kind, *wanted))
+            return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        found = []
+        for begin in range(0, len(runs), RUNS_PER_QUERY):
+            part = runs[begin:begin + RUNS_PER_QUERY]
+            rows = self.database.rows(
+                f"WITH run(lo, hi) AS (VALUES {', '.join(['(?, ?)'] * len(part))}) SELECT chunk_tags.position "
+                f"FROM run JOIN chunk_tags ON {tagged} AND position >= run.lo AND position < run.hi",
+                (*part.ravel().tolist(), kind, *wanted))
+            found.append(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
+        return np.unique(np.concatenate(found))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):

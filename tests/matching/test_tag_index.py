@@ -13,7 +13,7 @@ import pytest
 from assistant.matching.matcher import EnterpriseProfile, ProfileMatcher
 from assistant.models import Chunk
 from assistant.store.index import PolicyIndex, load_index
-from assistant.store.tables import ChunkTable
+from assistant.store.tables import ChunkTable, Database
 
 
 def own_tags(chunks: Sequence[Chunk]) -> dict[tuple[str, str], list[int]]:
@@ -36,6 +36,29 @@ def assert_agrees(index: PolicyIndex, expected: dict[tuple[str, str], list[int]]
         assert index.tagged_positions(kind, iter(tags)).tolist() == union, kind
         assert index.tagged_positions(kind, ["没有这个标签"]).tolist() == []
         assert index.tagged_positions(kind, []).tolist() == []
+    assert_agrees_within(index, expected)
+
+
+def restrictions(index: PolicyIndex) -> list[np.ndarray]:
+    """Position sets a lookup may be restricted to: documents' positions (runs), scattered positions
+    (unsorted, repeated), single positions at the ends, nothing."""
+    rng = np.random.default_rng(11)
+    doc_ids = list(index.documents)
+    size = len(index.chunks)
+    return [index.layout.positions(doc_ids[::2]), index.layout.positions(doc_ids[1:2]),
+            rng.choice(size, size // 3), np.array([0, size - 1]), np.array([], dtype=np.int64),
+            np.arange(size)]
+
+
+def assert_agrees_within(index: PolicyIndex, expected: dict[tuple[str, str], list[int]]) -> None:
+    """Restricted to some positions, a lookup finds exactly the tagged ones among them."""
+    for within in restrictions(index):
+        allowed = set(within.tolist())
+        for kind in ("need", "trait", "region"):
+            tags = sorted(t for k, t in expected if k == kind)
+            for chosen in (tags[:1], tags[1:4], tags):
+                wanted = sorted({p for t in chosen for p in expected[(kind, t)]} & allowed)
+                assert index.tagged_positions(kind, chosen, within).tolist() == wanted, (kind, chosen, len(within))
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +116,24 @@ def test_the_matcher_reads_only_the_clauses_the_tags_point_to(assistant, expecte
     allowed = (covering & set(expected[("need", "保险")])) | set(index.layout.positions(successors).tolist())
     assert read and read <= allowed, sorted(read - allowed)
     assert len(read) < len(covering) / 2
+
+
+def test_a_restricted_lookup_reads_only_the_rows_of_its_positions(assistant, expected, monkeypatch) -> None:
+    index = load_index(assistant.settings.index_dir, assistant.settings.model)
+    doc_id = max(index.documents, key=lambda d: len(index.layout.positions([d])))
+    within = index.layout.positions([doc_id])
+    tag = max((t for k, t in expected if k == "need"), key=lambda t: len(expected[("need", t)]))
+    inside = sorted(set(expected[("need", tag)]) & set(within.tolist()))
+    assert inside and len(inside) < len(expected[("need", tag)])  # the tag is also elsewhere
+    returned: list[int] = []
+    real_rows = Database.rows
+
+    def rows(database: Database, sql: str, args: tuple = ()) -> list[tuple]:
+        found = real_rows(database, sql, args)
+        if "chunk_tags" in sql and "sqlite_master" not in sql:
+            returned.append(len(found))
+        return found
+
+    monkeypatch.setattr(Database, "rows", rows)
+    assert index.tagged_positions("need", [tag], within).tolist() == inside
+    assert sum(returned) == len(inside)  # the rows of the document's positions, no others

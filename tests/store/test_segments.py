@@ -190,6 +190,16 @@ def test_tags_are_found_in_every_segment_and_never_in_dead_documents(tmp_path: P
         return sorted(index.chunks[int(p)].chunk_id for p in index.tagged_positions("need", ["融资/质押"]))
     expected = [c for c in ids(whole) if not c.startswith(tagged[0].doc_id + "#")]
     assert ids(parts) == expected and expected
+    # restricted to some positions (those of a dead document among them), in one segment or across several
+    everywhere = parts.tagged_positions("need", ["融资/质押"])
+    for within in (np.arange(len(parts.chunks)), np.arange(0, len(parts.chunks), 3), parts.layout.positions(
+            [tagged[1].doc_id, tagged[-1].doc_id]), np.arange(parts.segments[1].offset - 5, parts.segments[1].offset + 5)):
+        assert parts.tagged_positions("need", ["融资/质押"], within).tolist() == \
+            sorted(set(everywhere.tolist()) & set(within.tolist()))
+    first, count = parts.segments[0].spans[tagged[0].doc_id]  # the removed document's positions
+    dead = np.arange(first, first + count)
+    assert whole.tagged_positions("need", ["融资/质押"], dead).size  # tagged, but dead in ``parts``
+    assert parts.tagged_positions("need", ["融资/质押"], dead).tolist() == []
 
 
 def test_word_rarity_is_stored_per_segment_and_equals_counting_the_live_clauses(
