@@ -74,7 +74,7 @@ def build(size: int, folder: Path, seed: int, reuse: Path | None) -> dict:
     by_clause = {(c.doc_id, c.chunk_id): (c, position) for position, c in enumerate(real.chunks)}
     clauses = [by_clause[(doc.doc_id, chunk.chunk_id)] for doc in real_documents() for chunk in doc.chunks]
     documents, topic_of, _ = synthetic_documents(size, seed)  # topic = the real clause's number
-    real_vectors = np.asarray(real.dense.vectors, dtype=np.float32)
+    real_vectors = real.dense.rows(np.arange(len(real.chunks)))
     sources = np.array([clauses[t][1] for t in topic_of], dtype=np.int64)
     rng = np.random.default_rng(seed + 1)
     vectors = np.empty((size, real_vectors.shape[1]), dtype=np.float32)

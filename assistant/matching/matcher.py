@@ -482,7 +482,7 @@ class ProfileMatcher:
         states = {d: every[d] for d in covering}
         positions, tagged = self._pool_positions([d for d in covering if not exclude_ended or states[d].current], needs)
         need_vecs = self._needs()
-        vectors = np.asarray(self.index.dense.vectors[positions], dtype=np.float32) if len(positions) else \
+        vectors = self.index.dense.rows(positions) if len(positions) else \
             np.zeros((0, need_vecs.shape[1]), dtype=np.float32)
         sims = vectors @ need_vecs.T
         queries = [n.query for n in needs if n.query is not None]
@@ -593,9 +593,8 @@ class ProfileMatcher:
                       if self._facts_of(p, c := self.index.chunks[p]).measure]
         if not candidates:
             return None
-        own = np.asarray(self.index.dense.vectors[position], dtype=np.float32)
-        theirs = np.asarray(self.index.dense.vectors[np.array([p for p, _ in candidates], dtype=np.int64)],
-                            dtype=np.float32)
+        own = self.index.dense.rows([position])[0]
+        theirs = self.index.dense.rows([p for p, _ in candidates])
         similarities = theirs @ own
         best = int(np.argmax(similarities))  # the first of equals, in position order
         if float(similarities[best]) < SUCCESSOR_SIMILARITY:

@@ -41,7 +41,7 @@ def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None,
             continue
         titles = {d: one.documents[d].metadata.title for d in ids}
         # the float vectors (exact even when the search index is approximate)
-        stored = np.asarray(one.dense.vectors[positions], dtype=np.float32)
+        stored = one.dense.rows(positions)
         for row, position in enumerate(positions):
             chunk = one.chunks[int(position)]
             known[passage_text(titles[chunk.doc_id], chunk)] = stored[row]

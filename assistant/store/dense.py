@@ -98,6 +98,21 @@ class DenseIndex:
             self._vectors = faiss.rev_swig_ptr(self.index.get_xb(), n * d).reshape(n, d)
         return self._vectors
 
+    def rows(self, positions: np.ndarray | list[int]) -> np.ndarray:
+        """The stored float vectors of these chunk positions (any order, repeats allowed), one row each: the
+        one way stored rows are read.  From a memory-mapped file they are read with ``pread`` in position
+        order (``read_rows``), so reading them leaves no pages of the file resident."""
+        positions = np.asarray(positions, dtype=np.int64).reshape(-1)
+        total = int(self.index.ntotal)
+        if len(positions) and (int(positions.min()) < 0 or int(positions.max()) >= total):
+            raise IndexError(f"chunk positions outside 0..{total - 1}")
+        if len(positions) < 2 or bool(np.all(positions[1:] >= positions[:-1])):
+            return read_rows(self.vectors, positions, self._vectors_fd)
+        order = np.argsort(positions, kind="stable")
+        out = np.empty((len(positions), self.dimension), dtype=np.float32)
+        out[order] = read_rows(self.vectors, positions[order], self._vectors_fd)
+        return out
+
     def describe(self) -> dict[str, Any]:
         """What the manifest records."""
         ivf = self._ivf()
@@ -141,7 +156,7 @@ class DenseIndex:
 
     def _exact_among(self, vector: np.ndarray, allowed: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         allowed = np.sort(allowed)
-        scores = read_rows(self.vectors, allowed, self._vectors_fd) @ vector
+        scores = self.rows(allowed) @ vector
         k = min(k, len(allowed))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(allowed) else np.arange(len(allowed))
         best = best[np.lexsort((allowed[best], -scores[best]))]

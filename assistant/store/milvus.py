@@ -117,13 +117,14 @@ class MilvusStore:
         for doc_id in fresh:
             document = index.documents[doc_id]
             first = layout.first_of(doc_id)
-            for position in layout.positions([doc_id]):
+            positions = layout.positions([doc_id])
+            for position, vector in zip(positions, index.dense.rows(positions)):
                 chunk = index.chunks[int(position)]
                 rows.append({"chunk_id": chunk.chunk_id, "doc_id": doc_id, "ordinal": int(position) - first,
                              "content_hash": document.content_hash,
                              "jurisdiction": document.metadata.jurisdiction or "",
                              "status": document.metadata.status or "",
-                             "dense": np.asarray(index.dense.vectors[int(position)], dtype=np.float32).tolist(),
+                             "dense": vector.tolist(),
                              "sparse": index.bm25.document_vector(passage_text(document.metadata.title, chunk))})
                 if len(rows) >= BATCH:
                     self.client.insert(self.collection, rows)

@@ -154,24 +154,28 @@ class ChainedVectors:
     def __len__(self) -> int:
         return self.count
 
-    def __getitem__(self, positions: Any) -> np.ndarray:
-        if isinstance(positions, slice):
-            positions = np.arange(*positions.indices(self.count))
-        if np.isscalar(positions):
-            position = int(positions) + (self.count if int(positions) < 0 else 0)
-            where = int(np.searchsorted(self.offsets, position, side="right") - 1)
-            return np.asarray(self.segments[where].dense.vectors[position - self.offsets[where]], dtype=np.float32)
-        positions = np.asarray(positions, dtype=np.int64)
+    def rows(self, positions: np.ndarray | list[int]) -> np.ndarray:
+        """The vectors of these whole-index positions (any order, repeats allowed), each segment's read
+        through its ``DenseIndex.rows``."""
+        positions = np.asarray(positions, dtype=np.int64).reshape(-1)
+        if len(positions) and (int(positions.min()) < 0 or int(positions.max()) >= self.count):
+            raise IndexError(f"chunk positions outside 0..{self.count - 1}")
         rows = np.empty((len(positions), self.shape[1]), dtype=np.float32)
         where = np.searchsorted(self.offsets, positions, side="right") - 1
         for s in np.unique(where):
-            picked = where == s
-            local = positions[picked] - self.offsets[s]
-            order = np.argsort(local, kind="stable")  # memory maps read best in order
-            block = np.asarray(self.segments[s].dense.vectors[local[order]], dtype=np.float32)
-            target = np.flatnonzero(picked)[order]
-            rows[target] = block
+            picked = np.flatnonzero(where == s)
+            rows[picked] = self.segments[s].dense.rows(positions[picked] - self.offsets[s])
         return rows
+
+    def __getitem__(self, positions: Any) -> np.ndarray:
+        if isinstance(positions, slice):
+            return self.rows(np.arange(*positions.indices(self.count)))
+        if np.isscalar(positions):
+            position = int(positions) + (self.count if int(positions) < 0 else 0)
+            if not 0 <= position < self.count:
+                raise IndexError(positions)
+            return self.rows([position])[0]
+        return self.rows(positions)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         whole = self[np.arange(self.count)]
@@ -188,6 +192,10 @@ class SegmentedDense:
     @property
     def dimension(self) -> int:
         return self.segments[0].dense.dimension
+
+    def rows(self, positions: np.ndarray | list[int]) -> np.ndarray:
+        """As ``DenseIndex.rows``, by the whole index's positions."""
+        return self.vectors.rows(positions)
 
     @property
     def ntotal(self) -> int:

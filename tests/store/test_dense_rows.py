@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.store.dense import DenseIndex, DensePlan, read_rows
 
@@ -54,3 +55,22 @@ def test_filtered_search_is_exact_and_leaves_the_file_unmapped(tmp_path: Path) -
     assert resident_kb(tmp_path / "dense.npy") == 0
     (tmp_path / "dense.npy").unlink()  # a later version's write removed the file: still readable
     assert len(index.search(rng.normal(size=32).astype(np.float32), 10, np.arange(100))[0]) == 10
+
+
+def test_rows_in_any_order_equal_the_stored_rows_and_leave_the_file_unmapped(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat = DenseIndex.build(vectors[:500])  # the flat index holds its vectors
+    DenseIndex.build(vectors, DensePlan(exact_max=1000, nprobe=4)).save(tmp_path / "dense.faiss")
+    index = DenseIndex.load(tmp_path / "dense.faiss", nprobe=4)
+    assert isinstance(index.vectors, np.memmap)
+    for _ in range(20):
+        positions = rng.integers(0, 500, rng.integers(1, 300))  # unordered, with repeats
+        assert np.array_equal(index.rows(positions), vectors[positions])
+        assert np.array_equal(flat.rows(positions), flat.vectors[positions])
+    assert index.rows([]).shape == (0, 16) and np.array_equal(index.rows([2999]), vectors[[2999]])
+    for bad in ([-1], [3000]):
+        with pytest.raises(IndexError):
+            index.rows(bad)
+    assert resident_kb(tmp_path / "dense.npy") == 0

@@ -218,3 +218,35 @@ def test_the_stored_word_rarity_of_the_real_index_is_the_one_counted_from_its_cl
     index = assistant.index
     assert index.clause_bigrams() == (len(index.chunks), bigram_frequencies(c.text for c in index.chunks))
     assert assistant.current().reader.vocabulary.frequency is index.clause_bigrams()[1]
+
+
+def test_stored_rows_of_segments_are_read_without_mapping_them_in(tmp_path: Path,
+                                                                   documents: list[ParsedDocument]) -> None:
+    """``dense.rows`` (and ``dense.vectors[...]``) of an index of approximate segments give the rows of each
+    segment's memory-mapped vectors, read with pread: no page of the files stays resident."""
+    from assistant.store.dense import DensePlan
+    from tests.store.test_dense_rows import resident_kb
+
+    plan = DensePlan(exact_max=1, nprobe=4)  # every segment approximate, its float vectors in dense.npy
+    save_index(assemble_index(documents[:3], vectors_of(documents[:3]), "bigram", MODEL, DIMENSION, plan), tmp_path)
+    base = load_index(tmp_path, MODEL)
+    later = assemble_index(documents[3:], vectors_of(documents[3:]), "bigram", MODEL, DIMENSION, plan,
+                           base.bm25.average_length)
+    save_update(tmp_path, base, later, gone=set())
+    index = load_index(tmp_path, MODEL)
+    assert len(index.segments) == 2 and all(s.dense.approximate for s in index.segments)
+    files = [tmp_path / s.path / "dense.npy" for s in index.segments]
+    assert all(isinstance(s.dense.vectors, np.memmap) for s in index.segments)
+    stored = np.vstack([np.load(f) for f in files])  # the files read whole, not through the maps
+    built_vectors = vectors_of(documents)
+    assert np.allclose(stored, built_vectors / np.linalg.norm(built_vectors, axis=1, keepdims=True), atol=1e-6)
+    rng = np.random.default_rng(5)
+    for positions in (rng.integers(0, len(index.chunks), 200), np.arange(len(index.chunks))[::-1],
+                      np.array([index.segments[1].offset - 1, index.segments[1].offset, 0, 0]), np.array([], dtype=int)):
+        assert np.array_equal(index.dense.rows(positions), stored[positions])
+        assert np.array_equal(index.dense.vectors[positions], stored[positions])
+    assert np.array_equal(index.dense.vectors[-1], stored[-1])
+    assert np.array_equal(index.dense.vectors[3:9], stored[3:9])
+    with pytest.raises(IndexError):
+        index.dense.rows([len(index.chunks)])
+    assert [resident_kb(f) for f in files] == [0, 0]
