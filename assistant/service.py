@@ -96,12 +96,17 @@ def ray_job(settings: Settings) -> RayJobConfig:
                         threads=settings.threads)
 
 
+def load_encoder(settings: Settings) -> Encoder:
+    """The embedding model the settings name, questions at their query precision."""
+    return Encoder(settings.model, settings.cache_dir, settings.embed_batch_size, settings.query_precision)
+
+
 def ingest_encoder(settings: Settings) -> Encoder | RayEncoder:
     """The encoder an ingest uses: the local one, or passages through Ray (``EMBED_BACKEND=ray``).
     A missing Ray is reported before the model is loaded."""
     if settings.embed_backend == "ray":
         require_ray()
-    local = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+    local = load_encoder(settings)
     return RayEncoder(local, ray_job(settings)) if settings.embed_backend == "ray" else local
 
 
@@ -210,10 +215,10 @@ class PolicyAssistant:
             if not build_if_missing:
                 raise
             log.info("no index at %s: building it from the bundled corpus", settings.index_dir)
-            encoder = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+            encoder = load_encoder(settings)
             build_index(settings, encoder=encoder, show_progress=show_progress)
             index = load_index(settings.index_dir, settings.model)
-        encoder = encoder or Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+        encoder = encoder or load_encoder(settings)
         return cls(settings, index, encoder)
 
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None,

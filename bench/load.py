@@ -4,7 +4,8 @@ wall time of `policy-assistant ask` with and without a server.
     .venv/bin/python bench/load.py [--index DIR] [--seconds 20] [--rounds 3] [--out bench/results/load.json]
 
 For each configuration (by default: 2 workers x 1 thread, the shipped way; and the single process
-with torch's default of a thread per core, as before) a server is started with
+with torch's default of a thread per core, as before; and the shipped way with questions embedded in bfloat16,
+QUERY_PRECISION=bfloat16) a server is started with
 `policy-assistant serve` (all of them at once; an idle one costs memory only), warmed, and wrk (Debian package `wrk`) posts the dev questions in turn
 (a Lua script rotates the JSON bodies) for --seconds at concurrency 4, then at concurrency 4 while
 a second process spins on one core (a Python busy loop).  Configurations, quiet and loaded runs
@@ -40,13 +41,23 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 FALLBACK = ["武汉知识产权信用分级分类监管由哪个部门牵头？", "广西到2025年地理标志总量的目标是多少？",
             "淄博知识产权服务业人才培养由哪些单位负责？", "四川知识产权质押融资有什么支持政策？"]
 ASK = "武汉的公司想拿专利去银行贷款,有没有什么支持政策?"
-CONFIGURATIONS = {"workers2_threads1": (2, 1), "workers1_threads2": (1, 2)}
+
+
+class Configuration(NamedTuple):
+    workers: int
+    threads: int
+    query_precision: str | None = None  # None: the setting's default (float32)
+
+
+CONFIGURATIONS = {"workers2_threads1": Configuration(2, 1), "workers1_threads2": Configuration(1, 2),
+                  "workers2_threads1_bfloat16": Configuration(2, 1, "bfloat16")}
 
 LUA = """
 local bodies = {%(bodies)s}
@@ -85,10 +96,13 @@ def lua_script(folder: Path) -> Path:
     return path
 
 
-def environment(threads: int | None = None, source: Path | None = None) -> dict[str, str]:
+def environment(threads: int | None = None, source: Path | None = None,
+                query_precision: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_") and k != "OMP_NUM_THREADS"}
     if threads is not None:
         env["POLICY_ASSISTANT_THREADS"] = str(threads)
+    if query_precision is not None:
+        env["POLICY_ASSISTANT_QUERY_PRECISION"] = query_precision
     if source is not None:  # another checkout's package ahead of this one's (an editable install)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     return env
@@ -112,14 +126,15 @@ def group_cpu_seconds(group: int) -> float:
 class Server:
     """`policy-assistant serve` in its own process group, ready when every worker said so."""
 
-    def __init__(self, index: Path, workers: int, threads: int, source: Path | None = None):
+    def __init__(self, index: Path, workers: int, threads: int, query_precision: str | None = None,
+                 source: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--index", str(index), "--port", str(self.port),
              "--workers", str(workers)],
-            cwd=source or ROOT, env=environment(threads, source), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=source or ROOT, env=environment(threads, source, query_precision), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True, start_new_session=True)
         threading.Thread(target=lambda: self.lines.extend(self.process.stderr), daemon=True).start()
         deadline = time.monotonic() + 300
@@ -186,8 +201,7 @@ def measure_http(index: Path, names: list[str], script: Path, args: argparse.Nam
                 finally:
                     busy.kill()
                     busy.wait()
-        return {name: {"workers": CONFIGURATIONS[name.split("@")[0]][0],
-                       "threads": CONFIGURATIONS[name.split("@")[0]][1],
+        return {name: {**CONFIGURATIONS[name.split("@")[0]]._asdict(),
                        **({"source": str(args.baseline)} if name.endswith("@baseline") else {}),
                        **{kind: {"median": median_of(runs), "rounds": runs} for kind, runs in rounds[name].items()}}
                 for name in servers}

@@ -57,14 +57,13 @@ def child(config: str, corpus: str, copies: int) -> dict:
 
     limit_threads(threads)
     started = time.perf_counter()
-    from assistant.embedding.encoder import Encoder
     from assistant.embedding.ray_batch import embed_passages
-    from assistant.service import ray_job
+    from assistant.service import load_encoder, ray_job
     from assistant.settings import Settings
 
     settings = Settings(threads=threads, ray_actors=actors)
     texts = passages(corpus, copies)
-    encoder = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+    encoder = load_encoder(settings)
     result: dict = {"passages": len(texts)}
     if backend == "local":
         t = time.perf_counter()

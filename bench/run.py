@@ -21,8 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.embedding.encoder import Encoder
-from assistant.service import PolicyAssistant, build_index
+from assistant.service import PolicyAssistant, build_index, load_encoder
 from assistant.settings import Settings
 from assistant.matching.matcher import EnterpriseProfile
 from assistant.store.index import load_index
@@ -45,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(index_dir=Path(folder))
         started = time.perf_counter()
-        encoder = Encoder(settings.model, settings.cache_dir, settings.embed_batch_size)
+        encoder = load_encoder(settings)
         load_seconds = time.perf_counter() - started
         report = build_index(settings, encoder=encoder)
         assistant = PolicyAssistant(settings, load_index(settings.index_dir, settings.model), encoder)

@@ -137,12 +137,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "update.json")
     args = parser.parse_args()
 
-    from assistant.embedding.encoder import Encoder
+    from assistant.service import load_encoder
     from assistant.settings import Settings
 
     docs = [next(EXTRA.glob(f"{prefix}_*.txt")) for prefix in args.docs]
     settings = Settings()
-    encoder = TimedEncoder(Encoder(settings.model, settings.cache_dir))
+    encoder = TimedEncoder(load_encoder(settings))
     encoder.encode_queries(["预热"])
     work = Path(tempfile.mkdtemp(prefix="update-bench-"))
     try:

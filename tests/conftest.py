@@ -9,6 +9,7 @@ import pytest
 
 from assistant.embedding.encoder import Encoder
 from assistant.ingest.pipeline import bundled_corpus_dir
+from assistant.service import load_encoder
 from assistant.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -29,7 +30,7 @@ def session_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def encoder(session_settings: Settings) -> Encoder:
-    return Encoder(session_settings.model, session_settings.cache_dir, session_settings.embed_batch_size)
+    return load_encoder(session_settings)
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,8 @@ class Health(BaseModel):
     documents: int
     chunks: int
     model: str
+    query_precision: Literal["float32", "bfloat16"] = Field(description="What questions are embedded in "
+                                                            "(QUERY_PRECISION, auto resolved for this CPU).")
     version: str = Field(description="The live index version's name (no server paths).")
     pid: int = Field(description="The server process that answered (`serve --workers N` runs N of them).")
 

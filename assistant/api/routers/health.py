@@ -16,4 +16,5 @@ router = APIRouter(tags=["health"])
 def healthz(assistant: AssistantDep) -> Health:
     index = assistant.current().index
     return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=index.searchable_chunks,
-                  model=index.model, version=index.version, pid=os.getpid())
+                  model=index.model, query_precision=assistant.encoder.query_precision, version=index.version,
+                  pid=os.getpid())
