@@ -49,7 +49,6 @@ def missing_from_corpus(analysis: QuestionAnalysis, index: PolicyIndex) -> list[
     """Content nouns of the question that appear in no document at all (官费, 税率)."""
     import jieba.posseg
 
-    corpus = index.all_text()
     expansions = expansions_in(analysis.text)
     words = set(content_words(analysis.text, [p.name for p in analysis.places]))
     missing = []
@@ -57,7 +56,7 @@ def missing_from_corpus(analysis: QuestionAnalysis, index: PolicyIndex) -> list[
         word, flag = token.word, token.flag
         if word not in words or not flag.startswith("n") or flag in ("nr", "ns"):
             continue
-        if word not in corpus and not any(x in corpus for x in expansions.get(word, ())):
+        if not index.mentions(word) and not any(index.mentions(x) for x in expansions.get(word, ())):
             missing.append(word)
     return missing
 
@@ -106,13 +105,12 @@ def unknown_document(analysis: QuestionAnalysis, index: PolicyIndex, names: list
     """A document the question names by place and kind (深圳…条例, 江苏省专利促进条例) that the
     knowledge base does not hold and no indexed text mentions."""
     places = gazetteer()
-    corpus = index.all_text()
     for match in _TITLE_LIKE.finditer(analysis.text):
         phrase = match.group(0)
         found = places.find(phrase)
         if not found or not phrase.startswith(tuple(n for p in found for n in (p.name, places.full_name(p)))):
             continue
-        if any(variant in corpus for variant in _title_variants(phrase, found)) or \
+        if any(index.mentions(variant) for variant in _title_variants(phrase, found)) or \
                 any(name.named_in(phrase) >= 0.8 and _core_within(phrase, name) for name in names):
             continue
         return phrase

@@ -42,6 +42,7 @@ from assistant.durable import fsync_path, fsync_tree, write_durably
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import NPROBE, DenseIndex
+from assistant.store.mentions import CorpusWords
 from assistant.store.segments import (
     ChainedChunks,
     LiveDocuments,
@@ -123,16 +124,17 @@ class PolicyIndex:
     bm25: Bm25Index
     version: str = ""  # the version directory it was loaded from or saved as
     segments: list[Segment] = field(default_factory=list, repr=False, compare=False)  # when loaded
-    _all_text: str | None = field(default=None, repr=False, compare=False)
+    _words: CorpusWords | None = field(default=None, repr=False, compare=False)
     _layout: Layout | None = field(default=None, repr=False, compare=False)
     _bigrams: tuple[int, Counter[str]] | None = field(default=None, repr=False, compare=False)
     _tags: TagPositions | None = field(default=None, repr=False, compare=False)
 
-    def all_text(self) -> str:
-        """Every document's cleaned text joined, computed once per loaded version."""
-        if self._all_text is None:
-            self._all_text = " ".join(d.text for d in self.documents.values())
-        return self._all_text
+    def mentions(self, word: str) -> bool:
+        """Whether ``word`` stands anywhere in the text of a document this index serves — exactly
+        ``word in " ".join(texts)`` — reading only the documents that may hold it (store/mentions.py)."""
+        if self._words is None:
+            self._words = CorpusWords(self.documents, self.segments, str(self.manifest.get("bm25_tokenizer", "")))
+        return self._words.mentions(word)
 
     @property
     def layout(self) -> Layout:

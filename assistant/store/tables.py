@@ -23,6 +23,7 @@ from typing import Any, overload
 import numpy as np
 
 from assistant.models import Chunk, DocumentMetadata, ParsedDocument, Period, Section
+from assistant.text.tokens import uncovered_pairs
 
 
 
@@ -79,7 +80,9 @@ CREATE TABLE documents (ordinal INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE
 CREATE TABLE chunks (position INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE chunk_tags (kind TEXT NOT NULL, tag TEXT NOT NULL, position INTEGER NOT NULL,
                          PRIMARY KEY (kind, tag, position)) WITHOUT ROWID;
+CREATE TABLE loose_bigrams (bigram TEXT NOT NULL, ordinal INTEGER NOT NULL, PRIMARY KEY (bigram, ordinal)) WITHOUT ROWID;
 """
+TEXT_BATCH = 64  # document texts per query while reading them one after another
 READ_BATCH = 2_000  # chunks per query while iterating
 RUNS_PER_QUERY = 4_000  # position ranges per tag query (two bound variables each)
 NEED_TAG, TRAIT_TAG, REGION_TAG = "need", "trait", "region"
@@ -138,12 +141,21 @@ class TagPositions:
         return found if runs is None else within_runs(found, runs)
 
 
+def loose_bigrams(text: str, clauses: Iterable[tuple[int, int, str]]) -> set[str]:
+    """The pairs of CJK characters of a document's text that BM25 sees in none of its clauses ((start, end,
+    text) each): those outside every clause holding its stretch of the document verbatim (a rewritten clause,
+    as a table row is, holds none) — title lines, headings, a preamble, the joints between clauses."""
+    return uncovered_pairs(text, [(start, end) for start, end, clause in clauses if text[start:end] == clause])
+
+
 def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) -> None:
-    """Write the documents (StoredDocument) and the chunks, in position order, to a new database."""
+    """Write the documents (StoredDocument) and the chunks, in position order, to a new database, with the
+    chunks' tags (chunk_tags) and the documents' text no clause holds (loose_bigrams: see store/mentions.py)."""
     connection = sqlite3.connect(path)
     try:
         connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
         spans: dict[str, list[int]] = {}
+        clauses: dict[str, list[tuple[int, int, str]]] = {}
         batch: list[tuple[int, str]] = []
         tags: list[tuple[str, str, int]] = []
         position = -1
@@ -152,6 +164,7 @@ def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) 
             if span[0] + span[1] != position:
                 raise ValueError(f"the chunks of {chunk.doc_id} are not contiguous")
             span[1] += 1
+            clauses.setdefault(chunk.doc_id, []).append((chunk.start, chunk.end, chunk.text))
             batch.append((position, json.dumps(chunk.to_dict(), ensure_ascii=False)))
             tags.extend((kind, tag, position) for kind, tag in chunk_tags(chunk))
             if len(batch) >= 10_000:
@@ -167,6 +180,8 @@ def write_tables(path: Path, documents: Iterable[Any], chunks: Iterable[Chunk]) 
             first, count = spans.get(doc.doc_id, (position + 1, 0))
             rows.append((ordinal, doc.doc_id, json.dumps(head, ensure_ascii=False), doc.text,
                          json.dumps([s.__dict__ for s in doc.sections], ensure_ascii=False), first, count))
+            connection.executemany("INSERT INTO loose_bigrams VALUES (?, ?)",
+                                   ((pair, ordinal) for pair in sorted(loose_bigrams(doc.text, clauses.pop(doc.doc_id, ())))))
         connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         connection.commit()
     finally:
@@ -314,12 +329,49 @@ class DocumentTable(Mapping[str, Any]):
         self._lock = threading.Lock()
         self.spans: dict[str, tuple[int, int]] = {}
         self._documents: dict[str, Any] = {}
-        for doc_id, head, first, count in database.rows(
-                "SELECT doc_id, head, first, count FROM documents ORDER BY ordinal"):
+        self._by_ordinal: dict[int, str] = {}
+        self._has_loose: bool | None = None
+        for doc_id, head, first, count, ordinal in database.rows(
+                "SELECT doc_id, head, first, count, ordinal FROM documents ORDER BY ordinal"):
+            self._by_ordinal[ordinal] = doc_id
             data = json.loads(head)
             self._documents[doc_id] = LazyDocument(doc_id, data["source"], data["content_hash"],
                                                    metadata_from_dict(data["metadata"]), self)
             self.spans[doc_id] = (first, count)
+
+    def text(self, doc_id: str) -> str:
+        """A document's text, read alone (its sections are not parsed, nothing is cached)."""
+        with self._lock:
+            body = self._bodies.get(doc_id)
+        return body[0] if body is not None else self.database.rows(
+            "SELECT text FROM documents WHERE doc_id = ?", (doc_id,))[0][0]
+
+    def texts(self, doc_ids: Iterable[str] | None = None) -> Iterator[str]:
+        """The texts of these documents (in no particular order), or of every document in order, read a batch
+        at a time and not kept."""
+        if doc_ids is None:
+            ordinals = list(self._by_ordinal)  # ascending
+            for begin in range(0, len(ordinals), TEXT_BATCH):
+                yield from (row[0] for row in self.database.rows(
+                    "SELECT text FROM documents WHERE ordinal >= ? AND ordinal <= ? ORDER BY ordinal",
+                    (ordinals[begin], ordinals[min(begin + TEXT_BATCH, len(ordinals)) - 1])))
+            return
+        wanted = list(doc_ids)
+        for begin in range(0, len(wanted), TEXT_BATCH):
+            part = wanted[begin:begin + TEXT_BATCH]
+            yield from (row[0] for row in self.database.rows(
+                f"SELECT text FROM documents WHERE doc_id IN ({', '.join('?' * len(part))})", tuple(part)))
+
+    def loose_holders(self, bigram: str) -> set[str] | None:
+        """The documents whose text holds ``bigram`` outside every clause (loose_bigrams); None when the
+        database predates that table."""
+        if self._has_loose is None:
+            self._has_loose = bool(self.database.rows(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'loose_bigrams'"))
+        if not self._has_loose:
+            return None
+        rows = self.database.rows("SELECT ordinal FROM loose_bigrams WHERE bigram = ?", (bigram,))
+        return {self._by_ordinal[row[0]] for row in rows}
 
     def body(self, doc_id: str) -> tuple[str, list[Section]]:
         with self._lock:

@@ -21,12 +21,16 @@ def bigram_frequencies(texts: Iterable[str]) -> Counter[str]:
     return frequency
 
 
+def _is_cjk(run: str) -> bool:
+    return "\u3400" <= run[0] <= "\u9fff"
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams inside each CJK run (single characters for one-character runs),
     lower-cased Latin words and numbers."""
     tokens: list[str] = []
     for run in _CJK_RUN.findall(text):
-        if not ("\u3400" <= run[0] <= "\u9fff"):
+        if not _is_cjk(run):
             tokens.append(run.lower())
             continue
         if len(run) == 1:
@@ -35,6 +39,25 @@ def bigrams(text: str) -> list[str]:
             continue
         tokens.extend(run[k:k + 2] for k in range(len(run) - 1))
     return tokens
+
+
+def cjk_pairs(text: str) -> list[str]:
+    """The pairs of adjacent CJK characters in the text, in order: the bigrams :func:`bigrams` makes of it
+    besides single characters, Latin words and numbers — and so bigrams of any text that holds it."""
+    return [run[k:k + 2] for run in _CJK_RUN.findall(text) if _is_cjk(run) for k in range(len(run) - 1)]
+
+
+def uncovered_pairs(text: str, spans: Iterable[tuple[int, int]]) -> set[str]:
+    """The pairs of adjacent CJK characters of ``text`` that lie inside none of the ``spans`` ((start, end)
+    offsets): those of the stretches outside them and of the two characters joining neighbouring spans."""
+    starts = sorted((start, end - 1) for start, end in spans if end - start >= 2)  # a pair starting in [start, end - 1)
+    found: set[str] = set()
+    position = 0  # first pair start not yet looked at
+    for start, stop in [*starts, (len(text), len(text))]:
+        if start > position:  # pairs starting in [position, start) are outside every span
+            found.update(cjk_pairs(text[position:start + 1]))
+        position = max(position, stop)
+    return found
 
 
 @lru_cache(maxsize=1)
