@@ -13,7 +13,8 @@ reads only the documents that may hold the word:
   a segment written before that table reads its chunks once to make the same record in memory.
 
 The documents holding every pair of the word (in a clause or loose; rarest pair first, stopping once
-few are left) are the candidates, and a substring check on their texts alone decides.  A word with no
+few are left, a few of them read early while many are) are the candidates, and a substring check on
+their texts alone decides.  A word with no
 pair of CJK characters (one character, Latin letters, digits), a word holding a space (in the joined
 text it may span two documents), an index tokenised by jieba or one built in memory (not loaded) is
 answered by a scan that reads one text at a time, never all of them at once.
@@ -102,17 +103,26 @@ class SegmentWords:
         return found
 
     def mentions(self, word: str, pairs: list[str]) -> bool:
-        """Whether a live document of the segment holds ``word`` (whose CJK pairs are ``pairs``)."""
+        """Whether a live document of the segment holds ``word`` (whose CJK pairs are ``pairs``): the documents
+        holding every pair, rarest pair first; while many are left, a few of them are read first (a word whose
+        pairs are all common is most often there), and the others narrowed by the next pair."""
         candidates: set[str] | None = None
         for pair in sorted(pairs, key=self.frequency):
-            held = self.holders(pair)
+            held = self.holders(pair) - self.segment.dead
             candidates = held if candidates is None else candidates & held
             if len(candidates) <= FEW:
                 break
-        live = sorted((candidates or set()) - self.segment.dead)
+            probe = sorted(candidates)[:FEW]
+            if self._read(probe, word):
+                return True
+            candidates.difference_update(probe)
+        return self._read(sorted(candidates or ()), word)
+
+    def _read(self, doc_ids: list[str], word: str) -> bool:
+        """Whether one of these documents' texts holds the word."""
         documents = self.segment.documents
-        texts = documents.texts(live) if isinstance(documents, DocumentTable) else \
-            (documents[doc_id].text for doc_id in live)
+        texts = documents.texts(doc_ids) if isinstance(documents, DocumentTable) else \
+            (documents[doc_id].text for doc_id in doc_ids)
         return any(word in text for text in texts)
 
 
