@@ -241,8 +241,11 @@ class PolicyAssistant:
                                          "resolved_question": resolved if resolved != text else None})
 
     def warm_up(self) -> None:
-        """Answer one question, so that what loads on first use (jieba's dictionary, compiled
-        patterns: about 1.5 s) is paid at start-up, not by the first user."""
+        """Ready a long-lived process: trace the question model (TRACE_QUESTIONS), then answer one
+        question, so that what loads on first use (jieba's dictionary, compiled patterns: about
+        1.5 s) is paid at start-up, not by the first user."""
+        if self.settings.trace_questions:
+            self.encoder.trace_queries()
         self.ask(WARM_UP_QUESTION)
 
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[ScoredChunk]:

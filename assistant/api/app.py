@@ -87,9 +87,9 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
         index = app.state.assistant.index
         threads = thread_counts()
         serving_log.info("ready (worker pid %d): index version %s, %d documents, %d chunks; model %s (questions in "
-                         "%s); compute threads: torch %s, faiss %s", os.getpid(), index.version, len(index.documents),
+                         "%s%s); compute threads: torch %s, faiss %s", os.getpid(), index.version, len(index.documents),
                          index.searchable_chunks, index.model, app.state.assistant.encoder.query_precision,
-                         threads.torch, threads.faiss)
+                         ", traced" if app.state.assistant.encoder.query_traced else "", threads.torch, threads.faiss)
         yield
 
     app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -149,6 +149,7 @@ class Health(BaseModel):
     model: str
     query_precision: Literal["float32", "bfloat16"] = Field(description="What questions are embedded in "
                                                             "(QUERY_PRECISION, auto resolved for this CPU).")
+    query_traced: bool = Field(description="Whether questions run through a traced model (TRACE_QUESTIONS).")
     version: str = Field(description="The live index version's name (no server paths).")
     pid: int = Field(description="The server process that answered (`serve --workers N` runs N of them).")
 

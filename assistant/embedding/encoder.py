@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
+# questions a traced model is checked on: short, one of typical length, Latin script
+TRACE_PROBES = ("专利", "武汉市对知识产权质押融资的企业有哪些贴息和补助政策？", "What supports patent pledge loans?")
 
 
 class ModelLoadError(RuntimeError):
@@ -58,6 +60,7 @@ class Encoder:
         self.model.eval()  # encode() switches every module to eval mode on each call; once is enough
         self.query_precision = resolve_query_precision(query_precision)
         self.query_model = self.model
+        self.query_traced = False
         if self.query_precision == "bfloat16":
             self.query_model = reduced_precision_copy(self.model)
             if self.query_model is self.model:
@@ -81,6 +84,21 @@ class Encoder:
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, show_progress)
+
+    def trace_queries(self) -> bool:
+        """Trace the question model (embedding/tracing.py: about 14 % less CPU per question, the
+        same vectors); for processes that answer many questions.  False when it stays eager."""
+        if self.query_traced:
+            return True
+        from assistant.embedding.tracing import traced_copy
+
+        def features_of(text: str) -> dict:
+            return self.model.preprocess([text], prompt=self._query_prefix)
+
+        traced = traced_copy(self.query_model, features_of, self.embed_one, TRACE_PROBES)
+        if traced is not None:
+            self.query_model, self.query_traced = traced, True
+        return self.query_traced
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Questions, one at a time (a question's vector never depends on what it is batched with),

@@ -50,13 +50,17 @@ def resolve_query_precision(precision: QueryPrecision, flags: frozenset[str] | N
 class _CastLookup:
     """The float32 word-embedding table, looked up and cast to the copy's dtype.  A plain callable
     held outside the copy's parameters, so converting the copy leaves the table (most of the
-    model's memory: 250k tokens x 384) float32 and shared."""
+    model's memory: 250k tokens x 384) float32 and shared.  It reads the table's weights detached
+    (the same storage), so a trace of the copy can hold them as a constant."""
 
     def __init__(self, table: torch.nn.Embedding, dtype: torch.dtype):
         self.table, self.dtype = table, dtype
+        self.weight = table.weight.detach()
 
     def __call__(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.table(input_ids).to(self.dtype)
+        from torch.nn.functional import embedding
+
+        return embedding(input_ids, self.weight, self.table.padding_idx).to(self.dtype)
 
 
 def reduced_precision_copy(model: SentenceTransformer) -> SentenceTransformer:

@@ -16,5 +16,6 @@ router = APIRouter(tags=["health"])
 def healthz(assistant: AssistantDep) -> Health:
     index = assistant.current().index
     return Health(status="ok", index_loaded=True, documents=len(index.documents), chunks=index.searchable_chunks,
-                  model=index.model, query_precision=assistant.encoder.query_precision, version=index.version,
+                  model=index.model, query_precision=assistant.encoder.query_precision,
+                  query_traced=assistant.encoder.query_traced, version=index.version,
                   pid=os.getpid())
