@@ -44,7 +44,7 @@ from assistant.store.index import PolicyIndex, StoredDocument
 from assistant.store.tables import NEED_TAG, TRAIT_TAG
 from assistant.text.regions import reaches
 from assistant.text.taxonomy import NEEDS, TRAITS
-from assistant.text.tokens import bigrams
+from assistant.text.tokens import bigrams, cjk_pairs
 
 LEVEL_ORDER = {"national": 0, "province": 1, "city": 2, "district": 3}
 LEVEL_LABEL = {"national": "国家", "province": "省级", "city": "市级", "district": "区县级"}
@@ -468,7 +468,27 @@ class ProfileMatcher:
             np.zeros(len(positions), dtype=bool)
         if needs and all(need.facets for need in needs):
             return positions[tagged], tagged[tagged]
+        free = [need.query for need in needs if not need.facets and need.query is not None]
+        if free:  # an untagged clause serves only by covering a free text's words (see run's score)
+            kept = tagged | self._may_cover(positions, free)
+            return positions[kept], tagged[kept]
         return positions, tagged
+
+    def _may_cover(self, positions: np.ndarray, queries: list[str]) -> np.ndarray:
+        """Whether each clause (ascending positions) may hold FREE_TEXT_COVERAGE of one query's words in its
+        heading and text, bounded from the BM25 postings without reading it: a pair of CJK characters there is a
+        bigram of the clause's indexed passage; any other word is counted as held."""
+        bm25 = self.index.bm25
+        if bm25.tokenizer_name != "bigram":
+            return np.ones(len(positions), dtype=bool)
+        may = np.zeros(len(positions), dtype=bool)
+        for query in queries:
+            words = _words(query)
+            held = np.zeros(len(positions), dtype=np.float64)
+            for word, weight in words.items():
+                held += weight * (bm25.holding(word, positions) if cjk_pairs(word) == [word] else 1.0)
+            may |= held + BOUND_SLACK >= FREE_TEXT_COVERAGE * sum(words.values())
+        return may
 
     def run(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         place = self.locate(profile.location)

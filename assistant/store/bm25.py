@@ -384,6 +384,14 @@ class Bm25Index:
         parts[hit] = self.weights[start:end][at[hit]]
         return parts
 
+    def holding(self, term: str, positions: np.ndarray) -> np.ndarray:
+        """Whether each of these chunks (ascending positions) holds the term (none, for a term this index does
+        not know), by binary search in its postings."""
+        term_id = self.vocab.get(term)
+        if term_id is None or not len(positions):
+            return np.zeros(len(positions), dtype=bool)
+        return self.tf_parts(term_id, np.asarray(positions)) > 0
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no query token is known)."""
         return self.term_scores(self.query_terms(query))

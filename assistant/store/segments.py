@@ -275,6 +275,16 @@ class SegmentedBm25:
     def scores(self, query: str) -> np.ndarray:
         return self.term_scores(self.query_terms(query))
 
+    def holding(self, term: str, positions: np.ndarray) -> np.ndarray:
+        """Whether each of these chunks (ascending whole-index positions) holds the term."""
+        positions = np.asarray(positions, dtype=np.int64)
+        held = np.zeros(len(positions), dtype=bool)
+        for segment in self.segments:
+            begin, end = np.searchsorted(positions, [segment.offset, segment.offset + segment.size])
+            if end > begin:
+                held[begin:end] = segment.bm25.holding(term, positions[begin:end] - segment.offset)
+        return held
+
     def term_key(self, term: str) -> int:
         return self.segments[0].bm25.term_key(term)
 

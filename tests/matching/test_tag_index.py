@@ -137,3 +137,30 @@ def test_a_restricted_lookup_reads_only_the_rows_of_its_positions(assistant, exp
     monkeypatch.setattr(Database, "rows", rows)
     assert index.tagged_positions("need", [tag], within).tolist() == inside
     assert sum(returned) == len(inside)  # the rows of the document's positions, no others
+
+
+FREE_TEXTS = ["商业秘密保护", "专利侵权诉讼费用", "技术合同登记", "展会知识产权保护", "高价值专利培育", "老字号品牌",
+              "PCT国际申请资助", "数据知识产权登记", "质押融资风险补偿", "知识产权 人才 培训"]
+
+
+def test_free_text_candidates_are_bounded_from_the_postings_without_losing_any(assistant, monkeypatch) -> None:
+    """A clause the bound leaves out cannot cover half of the free text's words (the score's own test), and
+    leaving those out changes no match."""
+    from assistant.matching.matcher import FREE_TEXT_COVERAGE, _covered, _words
+
+    index = load_index(assistant.settings.index_dir, assistant.settings.model)
+    matcher = ProfileMatcher(index, assistant.encoder, assistant.settings.today)
+    positions = np.arange(len(index.chunks))
+    covering = left_out = 0
+    for text in FREE_TEXTS:
+        may = matcher._may_cover(positions, [text])
+        covers = np.array([_covered(_words(text), f"{c.heading} {c.text}") >= FREE_TEXT_COVERAGE for c in index.chunks])
+        assert not (covers & ~may).any(), text  # never leaves out a clause that covers the text
+        covering += int(covers.sum())
+        left_out += int((~may).sum())
+    assert covering > 20 and left_out > len(positions) * len(FREE_TEXTS) / 2  # most others are left out
+    profiles = [EnterpriseProfile(location=place, needs=[text]) for text in FREE_TEXTS for place in ("武汉", None)]
+    bounded = [[(m.chunk.chunk_id, m.score, m.needs) for m in matcher.run(p).measures] for p in profiles]
+    monkeypatch.setattr(ProfileMatcher, "_may_cover", lambda self, positions, queries: np.ones(len(positions), bool))
+    every = ProfileMatcher(index, assistant.encoder, assistant.settings.today)
+    assert bounded == [[(m.chunk.chunk_id, m.score, m.needs) for m in every.run(p).measures] for p in profiles]

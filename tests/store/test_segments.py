@@ -250,3 +250,18 @@ def test_stored_rows_of_segments_are_read_without_mapping_them_in(tmp_path: Path
     with pytest.raises(IndexError):
         index.dense.rows([len(index.chunks)])
     assert [resident_kb(f) for f in files] == [0, 0]
+
+
+def test_holding_a_term_is_read_from_each_segments_postings(tmp_path: Path, documents: list[ParsedDocument]) -> None:
+    save_index(built(documents), tmp_path / "whole")
+    whole = load_index(tmp_path / "whole", MODEL)
+    save_index(built(documents[:2]), tmp_path / "parts")
+    base = load_index(tmp_path / "parts", MODEL)
+    save_update(tmp_path / "parts", base, built(documents[2:], joining=base), gone=set())
+    parts = load_index(tmp_path / "parts", MODEL)
+    positions = np.arange(0, len(whole.chunks), 2)
+    for term in ["知识", "质押", "商业秘密", "龘龘", "产权"]:
+        expected = [term in whole.bm25.tokenize(passage_text(whole.documents[whole.chunks[int(p)].doc_id].metadata.title,
+                                                             whole.chunks[int(p)])) for p in positions]
+        assert whole.bm25.holding(term, positions).tolist() == expected, term
+        assert parts.bm25.holding(term, positions).tolist() == expected, term
