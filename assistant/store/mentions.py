@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from assistant.store.segments import LiveDocuments, Segment
-from assistant.store.tables import DocumentTable, loose_bigrams
+from assistant.store.tables import ChunkTable, DocumentTable, loose_bigrams
 from assistant.text.tokens import cjk_pairs
 
 FEW = 8  # candidate documents left after which rarer pairs stop narrowing them
@@ -92,9 +92,12 @@ class SegmentWords:
 
     def _read_loose(self) -> dict[str, set[str]]:
         """The loose pairs of every document, from its text and its chunks read once."""
+        chunks = self.segment.chunks
+        read = chunks.clauses() if isinstance(chunks, ChunkTable) else \
+            ((c.doc_id, c.start, c.end, c.text) for c in chunks)
         clauses: dict[str, list[tuple[int, int, str]]] = {}
-        for chunk in self.segment.chunks:
-            clauses.setdefault(chunk.doc_id, []).append((chunk.start, chunk.end, chunk.text))
+        for doc_id, start, end, text in read:
+            clauses.setdefault(doc_id, []).append((start, end, text))
         found: dict[str, set[str]] = {}
         documents = self.segment.documents
         for doc_id in documents:

@@ -283,6 +283,15 @@ class ChunkTable(ChunkSequence):
                     self._cache.put(position, chunk)
             yield from chunks
 
+    def clauses(self) -> Iterator[tuple[str, int, int, str]]:
+        """(doc_id, start, end, text) of every chunk in position order, read a batch at a time without making
+        or keeping Chunk objects."""
+        for begin in range(0, self.count, READ_BATCH):
+            yield from self.database.rows(
+                "SELECT json_extract(data, '$.doc_id'), json_extract(data, '$.start'), json_extract(data, '$.end'), "
+                "json_extract(data, '$.text') FROM chunks WHERE position >= ? AND position < ? ORDER BY position",
+                (begin, begin + READ_BATCH))
+
     def tagged(self, kind: str, tags: Iterable[str], runs: np.ndarray | None = None) -> np.ndarray | None:
         """Positions (ascending) of the chunks tagged with any of ``tags`` of ``kind``, from the chunk_tags
         table — only inside ``runs`` (rows (first, end) of positions, ascending) when given, each run read as
