@@ -205,17 +205,18 @@ class PolicyAssistant:
             return True
 
     @classmethod
-    def open(cls, settings: Settings, build_if_missing: bool = False, show_progress: bool = False) -> PolicyAssistant:
+    def open(cls, settings: Settings, build_if_missing: bool = False, show_progress: bool = False,
+             encoder: Encoder | None = None) -> PolicyAssistant:
         """Load the index (building the default one from the bundled corpus if allowed and absent,
-        with a progress bar if ``show_progress``)."""
-        encoder: Encoder | None = None
+        with a progress bar if ``show_progress``) and the model, unless an already loaded
+        ``encoder`` of the same model is given."""
         try:
             index = load_index(settings.index_dir, settings.model)
         except IndexNotFoundError:
             if not build_if_missing:
                 raise
             log.info("no index at %s: building it from the bundled corpus", settings.index_dir)
-            encoder = load_encoder(settings)
+            encoder = encoder or load_encoder(settings)
             build_index(settings, encoder=encoder, show_progress=show_progress)
             index = load_index(settings.index_dir, settings.model)
         encoder = encoder or load_encoder(settings)

@@ -39,7 +39,7 @@ def assistant(session_settings: Settings, encoder: Encoder):
     from assistant.service import PolicyAssistant, build_index
 
     build_index(session_settings, encoder=encoder)
-    return PolicyAssistant.open(session_settings)
+    return PolicyAssistant.open(session_settings, encoder=encoder)
 
 
 @pytest.fixture(scope="session")
@@ -51,4 +51,4 @@ def unseen_assistant(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder)
         pytest.skip(f"{EXTRA_DIR} is not present")
     settings = Settings(index_dir=tmp_path_factory.mktemp("index-unseen"))
     build_index(settings, [bundled_corpus_dir(), EXTRA_DIR], encoder=encoder)
-    return PolicyAssistant.open(settings)
+    return PolicyAssistant.open(settings, encoder=encoder)

@@ -37,7 +37,7 @@ def replaced_plans(tmp_path_factory: pytest.TempPathFactory, encoder):
     (corpus / "zibo-15th.txt").write_text(NEWER, encoding="utf-8")
     settings = Settings(index_dir=tmp_path_factory.mktemp("plans-index"), today=date(2026, 11, 30))
     build_index(settings, [corpus], encoder=encoder)
-    return PolicyAssistant.open(settings)
+    return PolicyAssistant.open(settings, encoder=encoder)
 
 
 def test_the_current_plan_answers_and_the_replaced_one_says_so(replaced_plans) -> None:

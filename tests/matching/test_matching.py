@@ -75,7 +75,7 @@ def test_current_first_among_comparable_measures(encoder, tmp_path) -> None:
 
     settings = Settings(index_dir=tmp_path / "index", today=date(2026, 11, 21))
     build_index(settings, [folder], encoder=encoder)
-    index = PolicyAssistant.open(settings).index
+    index = PolicyAssistant.open(settings, encoder=encoder).index
     result = ProfileMatcher(index, encoder, settings.today).run(EnterpriseProfile(location="南宁", needs=["融资"]))
     ranked = [(m.chunk.doc_id, m.validity.status) for m in result.measures]
     # the same measure in force and in an ended plan: the one in force first
@@ -118,7 +118,7 @@ def test_successor_plan_ranks_above_the_plan_it_replaces(encoder, tmp_path) -> N
 
     settings = Settings(index_dir=tmp_path / "index", today=date(2026, 11, 21))
     build_index(settings, [folder], encoder=encoder)
-    assistant = PolicyAssistant.open(settings)
+    assistant = PolicyAssistant.open(settings, encoder=encoder)
     assert successors(assistant.index) == {"gx-14": "gx-15"}
     result = ProfileMatcher(assistant.index, encoder, settings.today).run(
         EnterpriseProfile(location="南宁", needs=["融资"]))

@@ -137,7 +137,7 @@ def test_sidecar_metadata_and_supersedes(updater: IndexUpdater, tmp_path: Path) 
 def test_updates_under_parallel_queries_end_equal_to_a_fresh_build(updater: IndexUpdater, corpus: Path,
                                                                    tmp_path: Path, encoder) -> None:
     settings = updater.settings
-    assistant = PolicyAssistant.open(settings)
+    assistant = PolicyAssistant.open(settings, encoder=encoder)
     questions = ["武汉知识产权质押融资有什么支持", "淄博知识产权服务业人才培养由哪些单位负责", "浦东新区商业秘密保护有什么规定",
                  "广西地理标志总量目标"]
     errors: list[BaseException] = []
