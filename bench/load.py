@@ -4,8 +4,8 @@ wall time of `policy-assistant ask` with and without a server.
     .venv/bin/python bench/load.py [--index DIR] [--seconds 20] [--rounds 3] [--out bench/results/load.json]
 
 For each configuration (by default: 2 workers x 1 thread, the shipped way; and the single process
-with torch's default of a thread per core, as before; and the shipped way with questions embedded in bfloat16,
-QUERY_PRECISION=bfloat16) a server is started with
+with torch's default of a thread per core, as before; and the shipped way with questions embedded in float32,
+QUERY_PRECISION=float32) a server is started with
 `policy-assistant serve` (all of them at once; an idle one costs memory only), warmed, and wrk (Debian package `wrk`) posts the dev questions in turn
 (a Lua script rotates the JSON bodies) for --seconds at concurrency 4, then at concurrency 4 while
 a second process spins on one core (a Python busy loop).  Configurations, quiet and loaded runs
@@ -53,11 +53,11 @@ ASK = "武汉的公司想拿专利去银行贷款,有没有什么支持政策?"
 class Configuration(NamedTuple):
     workers: int
     threads: int
-    query_precision: str | None = None  # None: the setting's default (float32)
+    query_precision: str | None = None  # None: the setting's default (auto)
 
 
 CONFIGURATIONS = {"workers2_threads1": Configuration(2, 1), "workers1_threads2": Configuration(1, 2),
-                  "workers2_threads1_bfloat16": Configuration(2, 1, "bfloat16")}
+                  "workers2_threads1_float32": Configuration(2, 1, "float32")}
 
 LUA = """
 local bodies = {%(bodies)s}

