@@ -62,6 +62,6 @@ def test_warm_up_traces_when_the_settings_say_so(assistant: PolicyAssistant, enc
                              assistant.index, own)
     worker.warm_up()
     assert own.query_traced is enabled and encoder.query_traced is False
-    assert (own.query_model is not encoder.model) is enabled
+    assert (own.query_model is not encoder.query_model) is enabled
     question = "武汉知识产权质押融资有什么支持政策？"
     assert worker.ask(question).citations == assistant.ask(question).citations
