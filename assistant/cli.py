@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from assistant.ingest.overrides import MetadataOverrides
@@ -560,6 +560,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
     return parser
+
+
+# Commands that only answer: they write nothing but a first index, complete and renamed into place
+# before they answer, so nothing is left to flush when they return.
+ANSWERING_COMMANDS = frozenset({"ask", "match", "match-eval", "eval", "docs", "doc"})
+
+
+def run(argv: list[str] | None = None) -> NoReturn:
+    """The program (`policy-assistant`, `python -m assistant`): ``main``, then exit.  A command of
+    ANSWERING_COMMANDS ends its process without Python's teardown, once its output is flushed:
+    freeing a loaded model, tokenizer and jieba dictionary object by object took 1.5 s of a cold
+    `ask` (8.2 s) after the answer was printed."""
+    argv = sys.argv[1:] if argv is None else argv
+    status = main(argv)
+    command = build_parser().parse_known_args(argv)[0].command
+    if command in ANSWERING_COMMANDS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(status)
+    sys.exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:

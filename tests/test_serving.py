@@ -256,3 +256,21 @@ def test_building_the_first_index_is_announced(assistant, tmp_path, session_sett
     assert not _announce_build(Settings(index_dir=tmp_path / "none"), build_if_missing=False)
     assert not _announce_build(session_settings, build_if_missing=True)
     assert capsys.readouterr().err == ""
+
+
+def test_the_program_ends_an_answering_command_with_its_output_and_status(assistant, index_args) -> None:
+    """`python -m assistant ask` (run() ends it without Python's teardown) prints the whole answer,
+    piped, with status 0; a refused question keeps its status and its Chinese message; a command
+    that writes (`remove`) goes through a normal exit."""
+    program = [sys.executable, "-m", "assistant"]
+    done = subprocess.run([*program, "ask", QUESTION, *index_args, "--json"], capture_output=True, text=True,
+                          timeout=180, cwd=ROOT, env=_env())
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["citations"] and answer["question"] == QUESTION
+    empty = subprocess.run([*program, "ask", "   ", *index_args], capture_output=True, text=True, timeout=60,
+                           cwd=ROOT, env=_env())
+    assert empty.returncode == 2 and "问题" in empty.stderr
+    unknown = subprocess.run([*program, "remove", "no-such-document", *index_args], capture_output=True, text=True,
+                             timeout=180, cwd=ROOT, env=_env())  # a writing command: its status through sys.exit
+    assert unknown.returncode == 2 and "wuhan-ip-strong-city-work-plan-2022-2025" in unknown.stderr
