@@ -576,8 +576,11 @@ def run(argv: list[str] | None = None) -> NoReturn:
     status = main(argv)
     command = build_parser().parse_known_args(argv)[0].command
     if command in ANSWERING_COMMANDS:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except OSError:  # the reader went away (`ask … | head`): nothing more can be delivered
+                pass
         logging.shutdown()
         os._exit(status)
     sys.exit(status)
