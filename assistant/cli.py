@@ -573,7 +573,11 @@ def run(argv: list[str] | None = None) -> NoReturn:
     freeing a loaded model, tokenizer and jieba dictionary object by object took 1.5 s of a cold
     `ask` (8.2 s) after the answer was printed."""
     argv = sys.argv[1:] if argv is None else argv
-    status = main(argv)
+    try:
+        status = main(argv)
+    except BrokenPipeError:  # the reader went away (`ask - … | head`): stop quietly, as a shell tool does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush into the pipe
+        status = 1
     command = build_parser().parse_known_args(argv)[0].command
     if command in ANSWERING_COMMANDS:
         for stream in (sys.stdout, sys.stderr):

@@ -274,3 +274,12 @@ def test_the_program_ends_an_answering_command_with_its_output_and_status(assist
     unknown = subprocess.run([*program, "remove", "no-such-document", *index_args], capture_output=True, text=True,
                              timeout=180, cwd=ROOT, env=_env())  # a writing command: its status through sys.exit
     assert unknown.returncode == 2 and "wuhan-ip-strong-city-work-plan-2022-2025" in unknown.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_program_quietly(assistant, index_args) -> None:
+    """`ask - … | head`: the pipe closes before the answers are written; no traceback, status 1."""
+    program = subprocess.Popen([sys.executable, "-m", "assistant", "ask", "-", *index_args], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=_env())
+    program.stdout.close()
+    _, errors = program.communicate(f"{QUESTION}\n广西地理标志目标是多少?\n".encode(), timeout=180)
+    assert program.returncode == 1 and b"Traceback" not in errors, errors.decode()
