@@ -181,10 +181,12 @@ def median_of(runs: list[dict]) -> dict:
 def measure_http(index: Path, names: list[str], script: Path, args: argparse.Namespace) -> dict:
     """Every configuration's server runs at once (idle ones cost memory only) and the rounds go
     A, B, A, B …, so that the machine's drift falls on all of them alike."""
-    servers = {name: Server(index, *CONFIGURATIONS[name]) for name in names}
-    if args.baseline:
-        servers[f"{names[0]}@baseline"] = Server(index, *CONFIGURATIONS[names[0]], source=args.baseline)
-    try:
+    servers: dict[str, Server] = {}
+    try:  # a server that fails to start stops the ones already started (they were left running before)
+        for name in names:
+            servers[name] = Server(index, *CONFIGURATIONS[name])
+        if args.baseline:
+            servers[f"{names[0]}@baseline"] = Server(index, *CONFIGURATIONS[names[0]], source=args.baseline)
         rounds: dict[str, dict[str, list[dict]]] = {name: {"c1": [], "quiet": [], "one_core_busy": []}
                                                      for name in servers}
         for server in servers.values():
