@@ -140,6 +140,8 @@ class Server:
         deadline = time.monotonic() + 300
         while sum("ready (worker pid" in line for line in self.lines) < workers:
             if self.process.poll() is not None or time.monotonic() > deadline:
+                if self.process.poll() is None:
+                    self.stop()
                 raise RuntimeError("server did not start:\n" + "".join(self.lines))
             time.sleep(0.2)
 
