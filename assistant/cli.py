@@ -568,18 +568,17 @@ ANSWERING_COMMANDS = frozenset({"ask", "match", "match-eval", "eval", "docs", "d
 
 
 def run(argv: list[str] | None = None) -> NoReturn:
-    """The program (`policy-assistant`, `python -m assistant`): ``main``, then exit.  A command of
+    """The program (`policy-assistant`, `python -m assistant`): the command, then exit.  A command of
     ANSWERING_COMMANDS ends its process without Python's teardown, once its output is flushed:
     freeing a loaded model, tokenizer and jieba dictionary object by object took 1.5 s of a cold
     `ask` (8.2 s) after the answer was printed."""
-    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        status = main(argv)
+        status = dispatch(args)
     except BrokenPipeError:  # the reader went away (`ask - … | head`): stop quietly, as a shell tool does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush into the pipe
         status = 1
-    command = build_parser().parse_known_args(argv)[0].command
-    if command in ANSWERING_COMMANDS:
+    if args.command in ANSWERING_COMMANDS:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -591,7 +590,12 @@ def run(argv: list[str] | None = None) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command line in this process and return its exit status (tests call this)."""
+    return dispatch(build_parser().parse_args(argv))
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; expected failures become a message and an exit status."""
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     if getattr(args, "k", None) is not None and not 1 <= args.k <= 50:
         print("error: --k must be between 1 and 50", file=sys.stderr)
