@@ -56,7 +56,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["index_dir"] = Path(args.index)
     if getattr(args, "ray", False):
         overrides["embed_backend"] = "ray"
-    return Settings(**overrides)
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:  # a bad POLICY_ASSISTANT_* variable: name it, not a traceback
+        problems = "；".join(f"POLICY_ASSISTANT_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}：{e['msg']}"
+                            for e in err.errors())
+        raise CliError(f"设置无效：{problems}", EXIT_USAGE) from None
 
 
 def _dump(data: Any) -> None:

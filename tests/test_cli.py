@@ -107,3 +107,10 @@ def test_ingest_skips_bad_files_and_keeps_previous_index(tmp_path, capsys, monke
     assert code == 1 and "missing" in err
     code, out, _ = run(["docs", "--json"], capsys)
     assert [d["doc_id"] for d in json.loads(out)] == ["a"]
+
+
+def test_a_bad_setting_is_named_not_a_traceback(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("POLICY_ASSISTANT_QUERY_PRECISION", "fp16")
+    assert main(["ask", "武汉知识产权质押融资"]) == 2
+    error = capsys.readouterr().err
+    assert "设置无效" in error and "POLICY_ASSISTANT_QUERY_PRECISION='fp16'" in error and "bfloat16" in error
