@@ -40,7 +40,7 @@ class Settings(BaseSettings):
                             "(avx512_bf16, amx_bf16), else float32; 'float32' for vectors exactly as encode() gives.")
     trace_questions: bool = Field(
         True, description="`serve` workers trace the model's layers for questions at start-up (TorchScript, about "
-                          "0.3 s; checked to give the same vectors, else not used): about 14 % less CPU per question.")
+                          "0.3 s; checked to give the same vectors, else not used): 10-16 % less CPU per question (bench/precision.py).")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     candidates: int = Field(50, ge=5, description="Hits taken from each retriever before fusion.")
     dense_exact_max_chunks: int = Field(

@@ -8,7 +8,8 @@ does); ``--eval-index`` one of the bundled corpus plus ../shared/corpus/extra (u
 e.g. the DATA_DIR/eval-index that `policy-assistant eval` builds.  Both are built into a temporary
 folder when not given.  For each answer it records whether the bfloat16 one is identical, lists
 only its lower citations in another order, changes its first citation, or changes its text; with
-each file's evaluation figures under both precisions and the CPU time of a question embedding.
+each file's evaluation figures under both precisions and the CPU time of a question embedding
+(eager, and traced as a `serve` worker runs it).
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ def main() -> int:
                 assistant = next(a for a in assistants if gold_documents(items) <= set(a.index.documents))
                 reports[precision][name] = evaluate(assistant.index, items,
                                                     lambda q, h, a=assistant: a.ask(q, history=h))
-            cpu[precision] = embedding_ms(assistants[0], [i.question for items in gold.values() for i in items])
+            questions = [i.question for items in gold.values() for i in items]
+            cpu[precision] = embedding_ms(assistants[0], questions)
+            encoder.trace_queries()  # as a `serve` worker does at start-up
+            cpu[f"{precision}, traced"] = embedding_ms(assistants[0], questions)
             del assistants, encoder
     result = {"embedding_cpu_ms_per_question": cpu, "files": {}}
     for name in gold:

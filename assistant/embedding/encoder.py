@@ -86,7 +86,7 @@ class Encoder:
         return self._encode(texts, self.passage_prompt, show_progress)
 
     def trace_queries(self) -> bool:
-        """Trace the question model (embedding/tracing.py: about 14 % less CPU per question, the
+        """Trace the question model (embedding/tracing.py: 10-16 % less CPU per question, the
         same vectors); for processes that answer many questions.  False when it stays eager."""
         if self.query_traced:
             return True
