@@ -3,7 +3,7 @@
 Passages (what is stored) are always embedded in float32.  Questions (one per request, where
 latency counts) can be embedded in bfloat16: a copy of the model's layers in bfloat16 that shares
 the float32 word-embedding table and the tokenizer (about 70 MB more per process for e5-small, not
-a second model) took a third off the CPU time of a question (24.8 -> 16.9 ms, one thread) on a CPU
+a second model) took a third off the CPU time of a question (26.4 -> 17.4 ms, one thread, bench/precision.py) on a CPU
 with native bfloat16 (avx512_bf16), with vectors within cosine 0.99996 of float32 on the dev
 questions.  On a CPU without it bfloat16 is emulated and slower, so ``auto`` keeps float32 there.
 
