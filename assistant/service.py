@@ -10,8 +10,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.abstain import decide, facet_gaps
+from assistant.answer.abstain import SIGNALS, decide, facet_gaps
 from assistant.reading.reader import Reader
+from assistant.reading.features import FEATURES
+from assistant.reading.learned import LinearModel, stored_model
 from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
@@ -141,6 +143,7 @@ class LoadedIndex:
     reader: Reader
     composer: AnswerComposer
     matcher: ProfileMatcher
+    answerable: LinearModel | None = None  # the learned abstention model (reader_model.json)
 
 
 class PolicyAssistant:
@@ -167,10 +170,11 @@ class PolicyAssistant:
         return LoadedIndex(
             index=index,
             retriever=retriever,
-            reader=Reader(index, retriever, standing),
+            reader=Reader(index, retriever, standing, stored_model("sentence", FEATURES)),
             composer=AnswerComposer(index, self.settings.today, standing),
             matcher=ProfileMatcher(index, self.encoder, self.settings.today, self.settings.match_other_audiences,
                                    self.settings.match_level_prior, standing),
+            answerable=stored_model("answerable", SIGNALS),
         )
 
     @property
@@ -235,7 +239,8 @@ class PolicyAssistant:
         answer = self._answer_profile(state, analysis) if not filters or filters.is_empty() else None
         if answer is None:
             reading = state.reader.run(analysis, top_k or self.settings.top_k, filters)
-            answer = state.composer.run(reading, decide(reading, state.index, state.reader.names), facet_gaps(reading))
+            abstention = decide(reading, state.index, state.reader.names, state.answerable)
+            answer = state.composer.run(reading, abstention, facet_gaps(reading))
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
                           "0.3 s; checked to give the same vectors, else not used): 10-16 % less CPU per question (bench/precision.py).")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     candidates: int = Field(50, ge=5, description="Hits taken from each retriever before fusion.")
+    sentence_rank_weight: float = Field(
+        1.0, ge=0.0, le=3.0, description="Vote of the third ranking fused with the dense and BM25 ones: the candidate "
+                                         "clauses ranked by their best sentence's own vector (0 = clauses only).")
     dense_exact_max_chunks: int = Field(
         50_000, ge=1, description="Up to this many chunks the dense index is exact (FAISS IndexFlatIP); above it an "
                                   "inverted-file index with 8-bit codes (IVF,SQ8). Chosen when the index is built and "

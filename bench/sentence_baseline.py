@@ -22,7 +22,7 @@ from assistant.models import Answer, Citation, Turn
 from assistant.store.index import PolicyIndex
 from assistant.text.tokens import bigrams
 
-SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")  # as issue 21 describes it: no ASCII stops
 RRF_K = 60
 DEPTH = 50  # hits taken from each ranking before fusion
 ANSWER_SENTENCES = 2

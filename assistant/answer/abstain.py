@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.geo import Place, gazetteer
+from assistant.reading.learned import LinearModel
 from assistant.reading.reader import FacetReading, Reading
 from assistant.reading.scoring import ScoredCandidate
 from assistant.understanding import facets as types
@@ -160,7 +163,7 @@ def facet_evidence(reading: FacetReading) -> str | None:
         if not typed:
             return f"知识库中的条款没有给出“{facet.text}”所问的具体{_TYPE_NAMES.get(facet.answer_type, '数字')}"
         return None
-    best = reading.best
+    best = reading.rule_best
     if best is None or (evidence(best) < MIN_EVIDENCE and not reading.continues(best)):
         return f"知识库中没有找到回答“{facet.text}”的条款"
     return None
@@ -184,35 +187,130 @@ _TYPE_NAMES = {types.AMOUNT: "数字", types.PERCENT: "比例", types.MULTIPLE: 
                types.DATE: "日期"}
 
 
-def decide(reading: Reading, index: PolicyIndex, names: list[DocumentName]) -> Abstention | None:
+# The columns of the answerable model: what the reading found (the learned probability of each
+# facet's best sentence) beside each rule that used to decide alone.
+SIGNALS = ("best_probability", "worst_probability", "mean_probability", "single_facet", "uncovered_place",
+           "unknown_document", "missing_word", "missing_years", "rule_gap_all", "rule_gap_any", "best_coverage",
+           "best_context", "best_fit", "top_fused", "named_document", "bias")
+
+
+@dataclass(frozen=True)
+class RuleFindings:
+    """What the hand rules say about a reading: each a reason to abstain, or None."""
+
+    structural: str | None  # the named part does not exist, nothing was retrieved: no model overrides it
+    reasons: tuple[str, ...]  # the rules' reasons, in the order they were written
+    uncovered_place: bool
+    unknown_document: bool
+    missing_word: bool
+    missing_years: bool
+    gaps: tuple[str | None, ...]  # per facet, the evidence rule's reason (None: it has an answer)
+
+
+def rule_findings(reading: Reading, index: PolicyIndex, names: list[DocumentName]) -> RuleFindings:
     analysis = reading.analysis
     hits = reading.hits
     covered = "、".join(sorted({d.metadata.jurisdiction_full or d.metadata.title for d in index.documents.values()}))
+    gaps = tuple(facet_evidence(r) for r in reading.facets)  # the rule's verdicts, learned reading or not
+    structural = None
     if reading.reference is not None and not reading.reference.chunks:
         title = index.documents[reading.reference.doc_id].metadata.title
-        return Abstention(f"《{title}》中没有{reading.reference.part.label}，无法据此回答。")
-    if not hits:
-        return Abstention(f"知识库中没有与该问题相关的条款（现有文件覆盖：{covered}）。")
+        structural = f"《{title}》中没有{reading.reference.part.label}，无法据此回答。"
+    elif not hits:
+        structural = f"知识库中没有与该问题相关的条款（现有文件覆盖：{covered}）。"
+    if structural is not None:
+        return RuleFindings(structural, (), False, False, False, False, gaps)
+    reasons = []
     outside = uncovered_places(analysis, index)
-    if outside and len(outside) == len(analysis.places) and not analysis.national:
+    uncovered = bool(outside) and len(outside) == len(analysis.places) and not analysis.national
+    if uncovered:
         names_ = "、".join(gazetteer().full_name(p) for p in outside)
-        return Abstention(f"知识库中没有{names_}的政策文件，无法据此回答；现有文件覆盖：{covered}。")
-    if (unknown := unknown_document(analysis, index, names)) is not None:
-        return Abstention(f"知识库中没有《{unknown}》，无法据此回答；现有文件覆盖：{covered}。")
-    if _numeric(analysis) and (missing := asked_about_missing(analysis, index)):
-        return Abstention(f"知识库中的文件没有涉及“{'、'.join(missing)}”的内容，无法回答。")
+        reasons.append(f"知识库中没有{names_}的政策文件，无法据此回答；现有文件覆盖：{covered}。")
+    unknown = unknown_document(analysis, index, names)
+    if unknown is not None:
+        reasons.append(f"知识库中没有《{unknown}》，无法据此回答；现有文件覆盖：{covered}。")
+    missing = asked_about_missing(analysis, index) if _numeric(analysis) else []
+    if missing:
+        reasons.append(f"知识库中的文件没有涉及“{'、'.join(missing)}”的内容，无法回答。")
+    years_missing = False
     if _numeric(analysis):
         latest = max((d.metadata.period.end_year for d in index.documents.values() if d.metadata.period), default=0)
         years = covered_years(analysis, index, hits)
         if years or any(start > latest for start, _ in five_year_periods(analysis.text)):
+            years_missing = True
             asked = "、".join(f"{y}年" for y in years) or "该时期"
-            return Abstention(f"知识库中的文件没有给出{asked}的相关数字（现有规划期最晚到{latest}年），无法回答。")
-    gaps = facet_gaps(reading)
-    if all(gaps):
-        return Abstention(f"{gaps[0]}，无法回答。")
-    return None
+            reasons.append(f"知识库中的文件没有给出{asked}的相关数字（现有规划期最晚到{latest}年），无法回答。")
+    if gaps and all(gaps):
+        reasons.append(f"{gaps[0]}，无法回答。")
+    return RuleFindings(None, tuple(reasons), uncovered, unknown is not None, bool(missing), years_missing, gaps)
+
+
+def facet_probabilities(reading: Reading) -> list[float]:
+    """Per facet, the learned probability that its best sentence answers it (0 with no sentence)."""
+    return [r.best.score if r.best is not None and r.learned else 0.0 for r in reading.facets]
+
+
+def reading_signals(reading: Reading, findings: RuleFindings) -> dict[str, float]:
+    """The columns of ``SIGNALS`` that do not depend on the learned sentence probabilities."""
+    first = reading.facets[0] if reading.facets else None
+    best = first.rule_best if first is not None else None
+    hits = reading.hits
+    return {
+        "single_facet": 1.0 if len(reading.facets) == 1 else 0.0,
+        "uncovered_place": float(findings.uncovered_place),
+        "unknown_document": float(findings.unknown_document),
+        "missing_word": float(findings.missing_word),
+        "missing_years": float(findings.missing_years),
+        "rule_gap_all": 1.0 if findings.gaps and all(findings.gaps) else 0.0,
+        "rule_gap_any": 1.0 if any(findings.gaps) else 0.0,
+        "best_coverage": best.coverage if best is not None else 0.0,
+        "best_context": best.context if best is not None else 0.0,
+        "best_fit": best.fit if best is not None else 0.0,
+        "top_fused": (hits[0].score * 30.0) if hits else 0.0,
+        "named_document": 1.0 if any(r.facet.doc_id for r in reading.facets) else 0.0,
+        "bias": 1.0,
+    }
+
+
+def signal_row(signals: dict[str, float], probabilities: list[float]) -> np.ndarray:
+    """One row of ``SIGNALS``: a reading's signals and its facets' best-sentence probabilities."""
+    values = {**signals,
+              "best_probability": max(probabilities, default=0.0),
+              "worst_probability": min(probabilities, default=0.0),
+              "mean_probability": sum(probabilities) / len(probabilities) if probabilities else 0.0}
+    return np.array([[values[name] for name in SIGNALS]])
+
+
+def decide(reading: Reading, index: PolicyIndex, names: list[DocumentName],
+           answerable: LinearModel | None = None) -> Abstention | None:
+    """Abstain or not.  With the learned ``answerable`` model, the rules are its columns and the
+    threshold chosen on held-out folds decides; without it, the first rule that fires decides."""
+    findings = rule_findings(reading, index, names)
+    if findings.structural is not None:
+        return Abstention(findings.structural)
+    if answerable is None or not any(r.learned for r in reading.facets):
+        return Abstention(findings.reasons[0]) if findings.reasons else None
+    row = signal_row(reading_signals(reading, findings), facet_probabilities(reading))
+    probability = float(answerable.predict_proba(row)[0])
+    if probability >= answerable.threshold:
+        return None
+    return Abstention(findings.reasons[0] if findings.reasons else nearest_reason(reading))
+
+
+def nearest_reason(reading: Reading) -> str:
+    """Why no facet is answered: what was asked and not found (the nearest sentences follow it)."""
+    return f"知识库中没有找到回答“{reading.facets[0].facet.text}”的条款，无法回答。"
 
 
 def facet_gaps(reading: Reading) -> list[str | None]:
-    """Per facet, why the clauses read do not answer it (None where they do)."""
-    return [facet_evidence(r) for r in reading.facets]
+    """Per facet, why the clauses read do not answer it (None where they do): with the learned
+    sentence scorer, a facet whose best sentence is less likely than its threshold (chosen on
+    held-out folds) is unanswered; otherwise the evidence rule decides."""
+    gaps: list[str | None] = []
+    for r in reading.facets:
+        if r.learned:
+            answered = r.best is not None and r.best.score >= r.threshold
+            gaps.append(None if answered else f"知识库中没有找到回答“{r.facet.text}”的条款")
+        else:
+            gaps.append(facet_evidence(r))
+    return gaps

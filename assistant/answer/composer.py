@@ -17,6 +17,9 @@ from assistant.ingest.structure import PREAMBLE
 from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Answer, Chunk, Citation
 from assistant.reading.candidates import Candidate, phrases_of, sentences_of
+from assistant.text.english import english_labels, is_english
+from assistant.text.sentences import PHRASE, spans
+from assistant.text.thresholds import Comparison, compare
 from assistant.reading.reader import FacetReading, Reading
 from assistant.reading.scoring import ScoredCandidate, TermWeights
 from assistant.retrieval.retriever import ScoredChunk
@@ -24,6 +27,7 @@ from assistant.store.index import PolicyIndex, StoredDocument
 from assistant.understanding import facets as types
 from assistant.understanding.question import QuestionAnalysis, unit_matches
 
+ARTICLE_PATH = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 ENUMERATION = re.compile(r"哪些|哪几|有几|几项|几个|都有|列举|which")
 _YEAR_LEAD = re.compile(r"(到|至|截至)?\s*((?:19|20)\d{2})\s*年(末|底)?")
 FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases (numbers) …
@@ -35,6 +39,13 @@ EXCEPTION_CHARS = 40
 _EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
 WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION, types.YESNO})
 SUPPORT_LINES = 3
+LIST_CHARS = 220  # a sentence that opens a list is quoted with its items up to this length
+_LIST_OPENER = re.compile(r"(下列|以下)[^，。；]{0,12}[：:]?$|[：:]$")
+_LIST_ITEM = re.compile(r"\s*(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[①-⑳])[^\n]*")
+NEAREST_SHOWN = 2  # sentences shown with a refusal …
+NEAREST_CHARS = 80  # … each cut here
+MORE_TYPES = (types.SUPPORT, types.GENERAL, types.CONDITION, types.PENALTY, types.YESNO)  # "另见" lines, hand-set
+MORE_SHARE = 0.7  # another clause's sentence scoring this share of the best one is shown as "另见"
 LISTED_DOCUMENTS = 8  # "哪些文件提到…" lists every document, one line each
 _NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|废止|失效")
 _EXCEPTION = re.compile(r"除外|但是|但")
@@ -109,7 +120,7 @@ class AnswerComposer:
         analysis = reading.analysis
         hits = reading.hits
         if abstention is not None:
-            return self.abstain(analysis, hits, abstention)
+            return self.abstain(reading, abstention)
         cites = Citations(self.index)
         lines: list[str] = []
         used: set[tuple[str, int, int]] = set()  # sentences an earlier facet answered with
@@ -130,16 +141,42 @@ class AnswerComposer:
         limit = LISTED_DOCUMENTS if any(r.facet.answer_type == types.DOCUMENTS for r in reading.facets) else SUPPORT_LINES
         text = "\n".join([text_lines[0], *supporting[:limit]]) if text_lines else ""
         citations = cites.with_rest(hits, max(reading.top_k, len(cites.items)))
+        if is_english(analysis.text):
+            text = english_labels(text)
         return Answer(question=analysis.text, answer=text, abstained=False, citations=citations)
 
     # -- abstaining -------------------------------------------------------------------------
-    def abstain(self, analysis: QuestionAnalysis, hits: list[ScoredChunk], abstention: Abstention) -> Answer:
-        nearest = [h for h in hits if h.chunk.section != PREAMBLE][:2] or hits[:2]
+    def abstain(self, reading: Reading, abstention: Abstention) -> Answer:
+        """The refusal: what is missing, then the nearest sentences read (each from its own clause,
+        quoted with its exact span), never only a heading."""
         cites = Citations(self.index)
-        shown = [{"title": self._doc(h.chunk).metadata.title, "section": h.chunk.section, "heading": h.chunk.heading,
-                  "n": cites.cite(h.chunk, h.score)} for h in nearest]
+        shown = []
+        for scored in self.nearest(reading):
+            candidate = scored.candidate
+            end = candidate.end if len(candidate.text) <= NEAREST_CHARS or not candidate.exact \
+                else candidate.start + NEAREST_CHARS
+            quote = row_statement(candidate.chunk) if not candidate.exact else self._doc(candidate.chunk).text[candidate.start:end]
+            n = cites.cite(candidate.chunk, scored.score, None if not candidate.exact else candidate.start,
+                           None if not candidate.exact else end)
+            shown.append({"title": self._doc(candidate.chunk).metadata.title, "section": candidate.chunk.section,
+                          "quote": " ".join(quote.split()) + ("…" if end < candidate.end else ""), "n": n})
         text = render("abstain.j2", reason=abstention.reason, nearest=shown)
-        return Answer(question=analysis.text, answer=text, abstained=True, citations=cites.items)
+        return Answer(question=reading.analysis.text, answer=text, abstained=True, citations=cites.items)
+
+    @staticmethod
+    def nearest(reading: Reading) -> list[ScoredCandidate]:
+        """The best sentences of the first facet, one per clause, outside the title block."""
+        chosen: list[ScoredCandidate] = []
+        clauses: set[str] = set()
+        for scored in (reading.facets[0].ranked if reading.facets else []):
+            chunk = scored.candidate.chunk
+            if chunk.section == PREAMBLE or chunk.chunk_id in clauses:
+                continue
+            clauses.add(chunk.chunk_id)
+            chosen.append(scored)
+            if len(chosen) == NEAREST_SHOWN:
+                break
+        return chosen
 
     # -- one facet --------------------------------------------------------------------------
     def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
@@ -151,7 +188,9 @@ class AnswerComposer:
                 return lines
         if facet.answer_type == types.DOCUMENTS:
             return self.documents(reading, cites)
-        if facet.answer_type in (types.GENERAL, types.SUPPORT, types.CONDITION) and ENUMERATION.search(facet.text):
+        if facet.answer_type in (types.GENERAL, types.SUPPORT, types.CONDITION) and ENUMERATION.search(facet.text) \
+                and not (reading.learned and ARTICLE_PATH.search(reading.best.candidate.chunk.section if reading.best else "")):
+            # the parts of one measure are listed; a regulation's list sits inside its article (list_end)
             items = self.siblings(reading.hits)
             if items:
                 listed = "；".join(f"{c.heading or c.section} [{cites.cite(c, 0.0)}]" for c in items)
@@ -166,12 +205,15 @@ class AnswerComposer:
             if companion is not None and not within(quoted_span(companion, reading), {quoted_span(best, reading)}):
                 pair = sorted([best, companion], key=lambda s: s.candidate.start)
                 text = "".join(self.statement(s, reading, cites) for s in pair)
-        if facet.answer_type == types.YESNO:
+        comparison = compare(f"{facet.text} {analysis.text}", best.candidate.text) if best.candidate.exact else None
+        if comparison is not None:  # "营收3亿能申请吗" against "营业收入不超过2亿元": the figures compared
+            text = compared(comparison, best.candidate.text) + text
+        elif facet.answer_type == types.YESNO:
             text = verdict(facet.text, best.candidate.text) + text
         elif facet.answer_type == types.ARTICLE:
             text = f"{best.candidate.chunk.section.split(' ')[-1]}：{text}"
         lines = [text, self.source_line(best.candidate.chunk, cites)]
-        if single and facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION, types.PENALTY, types.YESNO):
+        if single and (reading.learned or facet.answer_type in MORE_TYPES):
             lines.extend(self.more(reading, best, cites))
         return lines
 
@@ -199,9 +241,10 @@ class AnswerComposer:
         """Up to two more sentences from other clauses that answer as well (support, conditions)."""
         lines = []
         used = {best.candidate.chunk.chunk_id}
+        floor = max(reading.threshold, MORE_SHARE * best.score) if reading.learned else MORE_SHARE * best.score
         for scored in reading.ranked[1:]:
             chunk = scored.candidate.chunk
-            if chunk.chunk_id in used or scored.score < 0.7 * best.score or chunk.section == PREAMBLE:
+            if chunk.chunk_id in used or scored.score < floor or chunk.section == PREAMBLE:
                 continue
             used.add(chunk.chunk_id)
             statement = self.statement(scored, reading, cites)
@@ -289,14 +332,15 @@ def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> 
     a number, date or deadline; one that an earlier facet of the question did not already use when
     another scores nearly as well ("罚多少? 没有违法所得的呢?")."""
     ranked = reading.ranked
-    if reading.facet.quantity_kinds:
+    if reading.facet.quantity_kinds and not reading.learned:  # the learned score weighs the type fit itself
         ranked = [s for s in ranked if s.fit >= 1.0] or ranked
     if not ranked:
         return None
     best = ranked[0]
     if within(quoted_span(best, reading), used):
         fresh = [s for s in ranked[1:6] if not within(quoted_span(s, reading), used)]
-        if fresh and fresh[0].score >= 0.6 * best.score:
+        good_enough = reading.threshold if reading.learned else 0.6 * best.score
+        if fresh and fresh[0].score >= good_enough:
             return fresh[0]
     return best
 
@@ -329,7 +373,22 @@ def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, in
         start, end = min(start, sentences[0].start), max(end, sentences[-1].end)
     if reading.facet.answer_type in WHOLE_RULE_TYPES:
         end = max(end, rule_end(candidate))
+    end = max(end, list_end(candidate))
     return candidate.chunk.doc_id, start, exception_end(candidate.chunk, end)
+
+
+def list_end(candidate: Candidate) -> int:
+    """A sentence that opens a list ("有下列情形之一的，不得交易：") is quoted with the items that follow
+    it in its clause, whole items only, up to ``LIST_CHARS``: the items are the answer."""
+    if not candidate.exact or not _LIST_OPENER.search(candidate.text):
+        return candidate.end
+    chunk = candidate.chunk
+    end = candidate.end
+    for item in _LIST_ITEM.finditer(chunk.text, candidate.end - chunk.start):
+        if chunk.start + item.end() - candidate.start > LIST_CHARS:
+            break
+        end = chunk.start + item.end()
+    return end
 
 
 def exception_end(chunk: Chunk, end: int) -> int:
@@ -401,6 +460,15 @@ def focus(candidate: Candidate, terms: TermWeights, kinds: frozenset[str]) -> tu
     while end > start and text[end - 1] in "，,、：:":
         end -= 1
     return candidate.start + start, candidate.start + end
+
+
+def compared(comparison: Comparison, sentence: str) -> str:
+    """符合 / 不符合 / 需核实, with the user's figure and the clause's bound in its own words:
+    "不符合（所述3亿元；条件：营业收入不超过2亿元）：" """
+    bound = comparison.threshold
+    phrase = next((sentence[a:b] for a, b in spans(sentence, PHRASE) if a <= bound.start and bound.end <= b),
+                  bound.text).rstrip("，,；;。、：:")
+    return f"{comparison.verdict}（所述{comparison.figure.text}；条件：{phrase}）："
 
 
 def verdict(question: str, sentence: str) -> str:

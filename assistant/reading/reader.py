@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from assistant.ingest.structure import PREAMBLE
 from assistant.validity import Validity
 from assistant.models import Chunk
 from assistant.reading.candidates import candidates_from
+from assistant.reading.features import Placement, article_of, feature_matrix
+from assistant.reading.learned import LinearModel
 from assistant.reading.scoring import ScoredCandidate, TermWeights, Vocabulary, score
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.store.index import PolicyIndex
@@ -55,6 +59,10 @@ class FacetReading:
     terms: TermWeights
     ranked: list[ScoredCandidate] = field(default_factory=list)  # best first
     anchor: Chunk | None = None  # for a follow-up: the clause the part before it was answered from
+    placement: Placement | None = None  # what the sentence features were computed with
+    learned: bool = False  # True: ``score`` is the learned probability that the sentence answers the facet
+    vector: np.ndarray | None = field(default=None, repr=False)  # the facet's embedding, when it was made
+    threshold: float = 0.0  # learned: a best sentence less likely than this does not answer the facet
 
     def continues(self, scored: ScoredCandidate) -> bool:
         """True if a sentence sits in the clause this follow-up continues from."""
@@ -63,6 +71,13 @@ class FacetReading:
     @property
     def best(self) -> ScoredCandidate | None:
         return self.ranked[0] if self.ranked else None
+
+    @property
+    def rule_best(self) -> ScoredCandidate | None:
+        """The best sentence by the hand-set score (what the rules judged, learned or not)."""
+        if not self.learned:
+            return self.best
+        return max(self.ranked, key=lambda s: (s.rule or 0.0), default=None)
 
 
 @dataclass
@@ -87,9 +102,12 @@ class Reading:
 
 
 class Reader:
-    def __init__(self, index: PolicyIndex, retriever: HybridRetriever, standing: dict[str, Validity] | None = None):
+    def __init__(self, index: PolicyIndex, retriever: HybridRetriever, standing: dict[str, Validity] | None = None,
+                 sentence_model: LinearModel | None = None):
         self.index = index
         self.retriever = retriever
+        # the learned sentence scorer (reader_model.json, bench/train_reader.py); None: the hand-set score
+        self.sentence_model = sentence_model
         # documents that no longer apply (repealed, replaced, expired) are read after what replaced them
         self.outdated = frozenset(d for d, v in (standing or {}).items() if v.rank >= OUTDATED_RANK)
         self.vocabulary = Vocabulary(*index.clause_bigrams())
@@ -108,31 +126,55 @@ class Reader:
         local = self._local_documents(analysis)
         readings: list[FacetReading] = []
         for facet in facets:
+            query, facet_analysis = self._query(facet, analysis)
+            retrieving = reference is None and facet.answer_type != types.DOCUMENTS
+            vector = self.retriever.embed(facet_analysis) if retrieving or self.sentence_model is not None else None
             if reference is not None:
                 hits = [ScoredChunk(c, 1.0, None, None) for c in reference.chunks]
             elif facet.answer_type == types.DOCUMENTS:
                 hits = self.across_documents(facet, analysis, filters)
             else:
-                hits = self._retrieve(facet, analysis, max(top_k, READ_DEPTH), filters)
+                hits = self._retrieve(facet, query, facet_analysis, max(top_k, READ_DEPTH), filters, vector)
             anchor = self._anchor(facet, readings[-1] if readings else None, analysis)
             if anchor is not None and all(h.chunk.chunk_id != anchor.chunk_id for h in hits):
                 hits = [*hits, ScoredChunk(anchor, 0.0, None, None)]
-            readings.append(self.read(facet, hits, self._place_names(analysis), anchor, local))
+            readings.append(self.read(facet, hits, self._place_names(analysis), anchor, local, vector))
         return Reading(analysis, readings, reference, top_k)
 
     def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = (),
-             anchor: Chunk | None = None, local: frozenset[str] = frozenset()) -> FacetReading:
+             anchor: Chunk | None = None, local: frozenset[str] = frozenset(),
+             vector: np.ndarray | None = None) -> FacetReading:
         """Score every sentence of the clauses read; ``anchor`` is the clause the part before a
         follow-up was answered from ("罚多少? 没有违法所得的呢?" is usually answered next to it);
-        ``local`` are the documents of the place the question is asked from."""
+        ``local`` are the documents of the place the question is asked from; ``vector`` is the facet's
+        embedding, weighed against each sentence's own vector (store/sentences.py)."""
         terms = self.vocabulary.terms(facet, places)
         ranked = [score(c, facet, terms, self._title(c.chunk)) for c in candidates_from(hits)]
         ranked = [replace(s, score=s.score + self._placement(s.candidate.chunk, facet, anchor)
                           + (LOCAL_DOCUMENT if s.candidate.chunk.doc_id in local else 0.0)
                           - (OUTDATED if s.candidate.chunk.doc_id in self.outdated and facet.doc_id is None else 0.0))
                   for s in ranked]
+        placement = Placement(facet, terms, anchor.chunk_id if anchor else None, anchor.doc_id if anchor else None,
+                              local, self.outdated if facet.doc_id is None else frozenset(),
+                              tuple((h.score, h.dense_rank, h.bm25_rank) for h in hits),
+                              article_of(anchor.section) if anchor else None)
+        learned = self.sentence_model is not None and bool(ranked)
+        if learned:
+            rows = feature_matrix(ranked, [s.score for s in ranked], placement, self.similarities(ranked, vector))
+            ranked = [replace(s, score=float(p), rule=s.score)
+                      for s, p in zip(ranked, self.sentence_model.predict_proba(rows))]
         ranked.sort(key=lambda s: -s.score)
-        return FacetReading(facet, hits, terms, ranked, anchor)
+        threshold = self.sentence_model.threshold if learned else 0.0
+        return FacetReading(facet, hits, terms, ranked, anchor, placement, learned, vector, threshold)
+
+    def similarities(self, ranked: list[ScoredCandidate], vector: np.ndarray | None) -> np.ndarray | None:
+        """Cosine of the facet's vector with each sentence's stored vector (NaN where none is stored)."""
+        if vector is None:
+            return None
+        keys = [(s.candidate.chunk.doc_id, s.candidate.start, s.candidate.end) for s in ranked]
+        vectors, found = self.index.sentence_lookup.vectors(keys)
+        similarity = vectors @ np.asarray(vector, dtype=np.float32) if len(vectors) else np.zeros(0)
+        return np.where(found, similarity, np.nan)
 
     @staticmethod
     def _placement(chunk: Chunk, facet: Facet, anchor: Chunk | None) -> float:
@@ -196,15 +238,20 @@ class Reader:
         return self.index.documents[chunk.doc_id].metadata.title
 
     # -- retrieval --------------------------------------------------------------------------
-    def _retrieve(self, facet: Facet, analysis: QuestionAnalysis, depth: int, filters: Filters) -> list[ScoredChunk]:
+    def _query(self, facet: Facet, analysis: QuestionAnalysis) -> tuple[str, QuestionAnalysis]:
+        """What a facet is searched with: its words, with the question's places ("广东…谁来管? 著作权又归谁":
+        the second part is still about 广东), and the analysis of that text."""
         query = facet.query
         places = [p.name for p in analysis.places if p.name not in query]
-        if places:  # "广东…谁来管? 著作权又归谁": the second part is still about 广东
+        if places:
             query = " ".join(places) + " " + query
-        facet_analysis = analyse_question(query) if query != analysis.text else analysis
+        return query, (analyse_question(query) if query != analysis.text else analysis)
+
+    def _retrieve(self, facet: Facet, query: str, facet_analysis: QuestionAnalysis, depth: int, filters: Filters,
+                  vector: np.ndarray | None = None) -> list[ScoredChunk]:
         if facet.doc_id:
             filters = Filters(doc_ids=frozenset({facet.doc_id}), jurisdictions=filters.jurisdictions)
-        return self.retriever.run(query, depth, filters, analysis=facet_analysis)
+        return self.retriever.run(query, depth, filters, analysis=facet_analysis, vector=vector)
 
     def across_documents(self, facet: Facet, analysis: QuestionAnalysis, filters: Filters) -> list[ScoredChunk]:
         """"哪些文件提到…": the best clause of every document that uses the facet's rarest words."""
@@ -221,6 +268,7 @@ class Reader:
                 best[chunk.doc_id] = (value, chunk)
         ranked = sorted(best.values(), key=lambda item: -item[0])
         if not ranked:
-            return self._retrieve(facet, analysis, READ_DEPTH, filters)
+            query, facet_analysis = self._query(facet, analysis)
+            return self._retrieve(facet, query, facet_analysis, READ_DEPTH, filters)
         return [ScoredChunk(chunk, round(value, 6), None, None) for value, chunk in ranked[:8]]
 

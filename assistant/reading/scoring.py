@@ -211,6 +211,7 @@ class ScoredCandidate:
     fit: float
     score: float
     title: str = ""  # the title of the sentence's document
+    rule: float | None = None  # the hand-set score, kept when ``score`` is the learned probability
 
     @property
     def setting(self) -> str:

@@ -14,6 +14,7 @@ from assistant.geo import Place, gazetteer
 from assistant.models import Chunk
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.store.index import PolicyIndex
+from assistant.store.sentences import sentence_spans
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class Retriever(Protocol):
     def documents_for(self, analysis: QuestionAnalysis) -> set[str]: ...
 
     def run(self, question: str, top_k: int = 5, filters: Filters | None = None,
-            analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]: ...
+            analysis: QuestionAnalysis | None = None, vector: np.ndarray | None = None) -> list[ScoredChunk]: ...
+
+    def embed(self, analysis: QuestionAnalysis) -> np.ndarray: ...
 
 
 class PlaceDocuments:
@@ -105,12 +108,13 @@ class HybridRetriever:
     work on at most twice ``candidates`` chunks."""
 
     def __init__(self, index: PolicyIndex, encoder: Encoder, rrf_k: int = 60, candidates: int = 50,
-                 place_weight: float = 1.0):
+                 place_weight: float = 1.0, sentence_weight: float = 1.0):
         self.index = index
         self.encoder = encoder
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.place_weight = place_weight
+        self.sentence_weight = sentence_weight  # the vote of the sentence-level ranking (0: clauses only)
         self.places = PlaceDocuments(index.documents)
 
     def documents_for(self, analysis: QuestionAnalysis) -> set[str]:
@@ -131,22 +135,50 @@ class HybridRetriever:
             doc_ids = {d for d in doc_ids if (self.index.documents[d].metadata.status or "") in filters.statuses}
         return self.index.layout.positions(doc_ids)
 
+    def embed(self, analysis: QuestionAnalysis) -> np.ndarray:
+        """The question's vector as the dense search uses it (the reader weighs sentences with it too)."""
+        return self.encoder.encode_queries([analysis.expanded])[0]
+
     def run(self, question: str, top_k: int = 5, filters: Filters | None = None,
-            analysis: QuestionAnalysis | None = None) -> list[ScoredChunk]:
+            analysis: QuestionAnalysis | None = None, vector: np.ndarray | None = None) -> list[ScoredChunk]:
+        """The clauses for a question, best first; ``vector``: its embedding, when the caller has it."""
         allowed = self.allowed_positions(filters or Filters())
         if allowed is not None and len(allowed) == 0:
             return []
         query = analysis or analyse_question(question)
-        query_vector = self.encoder.encode_queries([query.expanded])[0]
+        query_vector = self.embed(query) if vector is None else vector
         dense_ids, _ = self.index.dense.search(query_vector, self.candidates, allowed)
         dense_list = [int(i) for i in dense_ids]
         bm25_ids = [int(i) for i in self.index.bm25.top(query.expanded, self.candidates, allowed)]
-        return self.fuse(dense_list, bm25_ids, query, top_k)
+        return self.fuse(dense_list, bm25_ids, query, top_k, query_vector)
+
+    def by_sentences(self, positions: list[int], vector: np.ndarray) -> list[int]:
+        """The candidate clauses ranked by their best sentence's cosine with the question (each
+        sentence has its own vector, store/sentences.py); clauses without stored sentences last."""
+        chunks = [self.index.chunks[p] for p in positions]
+        keys, owners = [], []
+        for i, chunk in enumerate(chunks):
+            for start, end in sentence_spans(chunk):
+                keys.append((chunk.doc_id, start, end))
+                owners.append(i)
+        if not keys:
+            return []
+        vectors, found = self.index.sentence_lookup.vectors(keys)
+        similarity = np.where(found, vectors @ np.asarray(vector, dtype=np.float32), -np.inf)
+        best = np.full(len(positions), -np.inf)
+        np.maximum.at(best, np.asarray(owners), similarity)
+        order = [i for i in np.argsort(-best, kind="stable") if np.isfinite(best[i])]
+        return [positions[i] for i in order]
 
     def fuse(self, dense_list: list[int], bm25_ids: list[int], query: QuestionAnalysis,
-             top_k: int) -> list[ScoredChunk]:
-        """Reciprocal-rank fusion of two ranked lists of chunk positions, with the place lift."""
-        fused = reciprocal_rank_fusion([dense_list, bm25_ids], self.rrf_k)
+             top_k: int, vector: np.ndarray | None = None) -> list[ScoredChunk]:
+        """Reciprocal-rank fusion of the dense and BM25 rankings of chunk positions and, given the
+        question's vector, of those candidates ranked by their best sentence; then the place lift."""
+        rankings, weights = [dense_list, bm25_ids], [1.0, 1.0]
+        if vector is not None and self.sentence_weight > 0:
+            rankings.append(self.by_sentences(list(dict.fromkeys(dense_list + bm25_ids)), vector))
+            weights.append(self.sentence_weight)
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k, weights)
         lifted = self.documents_for(query)
         if lifted:
             bonus = self.place_weight / (self.rrf_k + 1)

@@ -19,13 +19,15 @@ from assistant.models import ParsedDocument
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import DenseIndex, DensePlan
 from assistant.store.index import PolicyIndex, StoredDocument, make_manifest
+from assistant.store.sentences import SentenceVectors, sentence_entries
 
 
 @dataclass(frozen=True)
 class BuildStats:
     embedded: int  # passages encoded by the model
     reused: int  # passages whose vectors came from the previous index
-    embed_seconds: float = 0.0  # spent encoding them
+    embed_seconds: float = 0.0  # spent encoding them (sentences included)
+    sentences_embedded: int = 0  # sentence passages encoded (store/sentences.py)
 
 
 def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None,
@@ -45,6 +47,19 @@ def previous_vectors(index: PolicyIndex | list[PolicyIndex] | None,
         for row, position in enumerate(positions):
             chunk = one.chunks[int(position)]
             known[passage_text(titles[chunk.doc_id], chunk)] = stored[row]
+    return known
+
+
+def previous_sentence_vectors(index: PolicyIndex | list[PolicyIndex] | None,
+                              doc_ids: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """Sentence passage text -> vector, for the sentences existing indexes hold (the later ones win)."""
+    known: dict[str, np.ndarray] = {}
+    wanted = None if doc_ids is None else set(doc_ids)
+    for one in index if isinstance(index, list) else [index] if index is not None else []:
+        ids = [d for d in one.documents if wanted is None or d in wanted]
+        entries = sentence_entries((d, one.documents[d].metadata.title, one.chunks_of(d)) for d in ids)
+        vectors, found = one.sentence_lookup.vectors([(e.doc_id, e.start, e.end) for e in entries])
+        known.update((e.passage, vectors[i]) for i, e in enumerate(entries) if found[i])
     return known
 
 
@@ -87,7 +102,19 @@ class IndexBuilder:
         index = assemble_index(tagged, vectors, self.bm25_tokenizer, self.encoder.model_id, self.encoder.dimension,
                                self.plan, joining.bm25.average_length if joining else None)
         index.manifest["need_thresholds"] = thresholds
-        return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing), embed_seconds=embed_seconds)
+        entries = sentence_entries((d.doc_id, d.metadata.title, d.chunks) for d in tagged)
+        known_sentences = previous_sentence_vectors(previous, reuse)
+        unseen = [t for t in dict.fromkeys(e.passage for e in entries) if t not in known_sentences]
+        started = time.perf_counter()
+        if unseen:
+            known_sentences.update(zip(unseen, self.encoder.encode_passages(unseen, show_progress=show_progress)))
+        embed_seconds += time.perf_counter() - started
+        dimension = self.encoder.dimension
+        sentence_matrix = (np.vstack([known_sentences[e.passage] for e in entries]) if entries
+                           else np.zeros((0, dimension), dtype=np.float32))
+        index.sentences = SentenceVectors.build(entries, sentence_matrix)
+        return index, BuildStats(embedded=len(missing), reused=len(passages) - len(missing), embed_seconds=embed_seconds,
+                                 sentences_embedded=len(unseen))
 
 
 def assemble_index(documents: list[ParsedDocument], vectors: np.ndarray, bm25_tokenizer: str, model: str,

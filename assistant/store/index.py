@@ -43,6 +43,7 @@ from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index
 from assistant.store.dense import NPROBE, DenseIndex
 from assistant.store.mentions import CorpusWords
+from assistant.store.sentences import SentenceLookup, SentenceVectors
 from assistant.store.segments import (
     ChainedChunks,
     LiveDocuments,
@@ -124,10 +125,18 @@ class PolicyIndex:
     bm25: Bm25Index
     version: str = ""  # the version directory it was loaded from or saved as
     segments: list[Segment] = field(default_factory=list, repr=False, compare=False)  # when loaded
+    sentences: SentenceVectors | None = field(default=None, repr=False, compare=False)  # when built
     _words: CorpusWords | None = field(default=None, repr=False, compare=False)
     _layout: Layout | None = field(default=None, repr=False, compare=False)
     _bigrams: tuple[int, Counter[str]] | None = field(default=None, repr=False, compare=False)
     _tags: TagPositions | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sentence_lookup(self) -> SentenceLookup:
+        """Sentence vectors by (doc_id, start, end), from the segment serving each document."""
+        if self.segments:
+            return SentenceLookup([(s.sentences, s.dead) for s in self.segments])
+        return SentenceLookup([(self.sentences, frozenset())])
 
     def mentions(self, word: str) -> bool:
         """Whether ``word`` stands anywhere in the text of a document this index serves — exactly
@@ -247,6 +256,8 @@ def write_segment(index: PolicyIndex, index_dir: Path) -> dict[str, Any]:
     (staging / "bm25").mkdir()
     index.bm25.save(staging / "bm25")
     write_clause_bigrams(staging, index.chunks)
+    if index.sentences is not None:
+        index.sentences.save(staging)
     fsync_tree(staging)  # every file of the segment is on disk before a manifest names it
     os.replace(staging, segments / name)
     fsync_path(segments)
@@ -457,6 +468,7 @@ def _load_segment(index_dir: Path, entry: dict[str, Any], manifest: dict[str, An
         chunks = ChunkTable(database, int(database.rows("SELECT count(*) FROM chunks")[0][0]))
         dense = DenseIndex.load(folder / "dense.faiss", int(entry.get("dense", {}).get("nprobe", NPROBE)))
         bm25 = Bm25Index.load(folder / "bm25", manifest["bm25_tokenizer"])
+        sentences = SentenceVectors.load(folder)
     except Exception as err:  # noqa: BLE001 - every failure here means a damaged index
         raise IndexCorruptError(
             f"index at {index_dir} is damaged ({err.__class__.__name__}: {err}); rebuild it with "
@@ -468,4 +480,4 @@ def _load_segment(index_dir: Path, entry: dict[str, Any], manifest: dict[str, An
             f"{entry['path']}); rebuild it with `policy-assistant ingest --index {index_dir}`"
         )
     return Segment(entry["path"], offset, documents, dict(documents.spans), chunks, dense, bm25,
-                   frozenset(entry.get("dead", ())), folder)
+                   frozenset(entry.get("dead", ())), folder, sentences=sentences)

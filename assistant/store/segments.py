@@ -33,6 +33,7 @@ import numpy as np
 from assistant.models import Chunk
 from assistant.store.bm25 import Bm25Index, idf
 from assistant.store.dense import DenseIndex
+from assistant.store.sentences import SentenceVectors
 from assistant.store.tables import ChunkSequence, ChunkTable, TagPositions, position_runs
 from assistant.text.tokens import bigram_frequencies
 
@@ -59,6 +60,7 @@ class Segment:
     dead: frozenset[str] = frozenset()
     folder: Path | None = None
     _tags: TagPositions | None = field(default=None, repr=False, compare=False)
+    sentences: SentenceVectors | None = field(default=None, repr=False, compare=False)  # sentences.py
 
     @property
     def size(self) -> int:

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from assistant.geo import Place, gazetteer
 from assistant.models import RegionSpan
+from assistant.text.sentences import SENTENCE
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,6 @@ NAMED_REGIONS: tuple[NamedRegion, ...] = (
 _LEAD = re.compile(r"(?:(?:积极|大力|加快|继续|持续|率先|深入|着力|重点|全力)?"
                    r"(?:推动|推进|支持|鼓励|强化|加强|加快|深化|依托|落实|实施|探索|打造|建设|引导|促进|发挥|将|在|把|对)"
                    r")*")
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _PHRASE_BREAK = re.compile(r"[，,：:]")
 _JOIN = re.compile(r"[、和及与]|以及")
 _OPEN = "“‘\"《(（"
@@ -145,7 +145,7 @@ def _regions_opening(phrase: str, scope: Place | None) -> tuple[list[str], list[
 def confined_spans(text: str, scope: Place | None) -> tuple[RegionSpan, ...]:
     """The sentences of a clause confined to a region below ``scope`` (None: a national document)."""
     spans = []
-    for sentence in _SENTENCE.finditer(text):
+    for sentence in SENTENCE.finditer(text):
         names: list[str] = []
         codes: list[str] = []
         for phrase in _PHRASE_BREAK.split(sentence.group()):

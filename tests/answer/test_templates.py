@@ -18,7 +18,8 @@ def test_who_leads_national_style_and_role() -> None:
     assert lines[1] == "由国家知识产权局牵头，中央宣传部、文化和旅游部等按职责分工负责。"
 
 
-def test_abstain_labels_nearest_clauses() -> None:
+def test_abstain_quotes_the_nearest_sentences() -> None:
     text = render("abstain.j2", reason="知识库中没有杭州市的政策文件。",
-                  nearest=[{"title": "规划", "section": "一、", "heading": "x", "n": 1}])
+                  nearest=[{"title": "规划", "section": "一、", "quote": "推动知识产权质押融资。", "n": 1}])
     assert text.startswith("知识库中没有杭州市的政策文件。") and "仅供参考" in text
+    assert "《规划》一、：“推动知识产权质押融资。” [1]" in text
