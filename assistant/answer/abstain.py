@@ -198,7 +198,8 @@ SIGNALS = ("best_probability", "worst_probability", "mean_probability", "single_
 class RuleFindings:
     """What the hand rules say about a reading: each a reason to abstain, or None."""
 
-    structural: str | None  # the named part does not exist, nothing was retrieved: no model overrides it
+    structural: str | None  # no such part, place or document in the knowledge base, nothing retrieved: no
+    # model overrides what the corpus holds
     reasons: tuple[str, ...]  # the rules' reasons, in the order they were written
     uncovered_place: bool
     unknown_document: bool
@@ -229,6 +230,8 @@ def rule_findings(reading: Reading, index: PolicyIndex, names: list[DocumentName
     unknown = unknown_document(analysis, index, names)
     if unknown is not None:
         reasons.append(f"知识库中没有《{unknown}》，无法据此回答；现有文件覆盖：{covered}。")
+    if reasons:  # what the knowledge base holds (no document of that place, no such document) is a fact
+        return RuleFindings(reasons[0], tuple(reasons), uncovered, unknown is not None, False, False, gaps)
     missing = asked_about_missing(analysis, index) if _numeric(analysis) else []
     if missing:
         reasons.append(f"知识库中的文件没有涉及“{'、'.join(missing)}”的内容，无法回答。")
@@ -247,7 +250,7 @@ def rule_findings(reading: Reading, index: PolicyIndex, names: list[DocumentName
 
 def facet_probabilities(reading: Reading) -> list[float]:
     """Per facet, the learned probability that its best sentence answers it (0 with no sentence)."""
-    return [r.best.score if r.best is not None and r.learned else 0.0 for r in reading.facets]
+    return [r.best.score if r.best is not None and r.learned and r.retrieved else 0.0 for r in reading.facets]
 
 
 def reading_signals(reading: Reading, findings: RuleFindings) -> dict[str, float]:
@@ -288,7 +291,7 @@ def decide(reading: Reading, index: PolicyIndex, names: list[DocumentName],
     findings = rule_findings(reading, index, names)
     if findings.structural is not None:
         return Abstention(findings.structural)
-    if answerable is None or not any(r.learned for r in reading.facets):
+    if answerable is None or not any(r.learned and r.retrieved for r in reading.facets):
         return Abstention(findings.reasons[0]) if findings.reasons else None
     row = signal_row(reading_signals(reading, findings), facet_probabilities(reading))
     probability = float(answerable.predict_proba(row)[0])
@@ -308,7 +311,7 @@ def facet_gaps(reading: Reading) -> list[str | None]:
     held-out folds) is unanswered; otherwise the evidence rule decides."""
     gaps: list[str | None] = []
     for r in reading.facets:
-        if r.learned:
+        if r.learned and r.retrieved:
             answered = r.best is not None and r.best.score >= r.threshold
             gaps.append(None if answered else f"知识库中没有找到回答“{r.facet.text}”的条款")
         else:

@@ -63,6 +63,7 @@ class FacetReading:
     learned: bool = False  # True: ``score`` is the learned probability that the sentence answers the facet
     vector: np.ndarray | None = field(default=None, repr=False)  # the facet's embedding, when it was made
     threshold: float = 0.0  # learned: a best sentence less likely than this does not answer the facet
+    retrieved: bool = True  # read from retrieved clauses (not a named part, not the documents naming a word)
 
     def continues(self, scored: ScoredCandidate) -> bool:
         """True if a sentence sits in the clause this follow-up continues from."""
@@ -138,12 +139,15 @@ class Reader:
             anchor = self._anchor(facet, readings[-1] if readings else None, analysis)
             if anchor is not None and all(h.chunk.chunk_id != anchor.chunk_id for h in hits):
                 hits = [*hits, ScoredChunk(anchor, 0.0, None, None)]
-            readings.append(self.read(facet, hits, self._place_names(analysis), anchor, local, vector))
+            # the learned scorer was trained on retrieved clauses; a named part or the documents naming
+            # a word are read by the hand-set score
+            reading = self.read(facet, hits, self._place_names(analysis), anchor, local, vector, learn=retrieving)
+            readings.append(replace(reading, retrieved=retrieving))
         return Reading(analysis, readings, reference, top_k)
 
     def read(self, facet: Facet, hits: list[ScoredChunk], places: tuple[str, ...] = (),
              anchor: Chunk | None = None, local: frozenset[str] = frozenset(),
-             vector: np.ndarray | None = None) -> FacetReading:
+             vector: np.ndarray | None = None, learn: bool = True) -> FacetReading:
         """Score every sentence of the clauses read; ``anchor`` is the clause the part before a
         follow-up was answered from ("罚多少? 没有违法所得的呢?" is usually answered next to it);
         ``local`` are the documents of the place the question is asked from; ``vector`` is the facet's
@@ -158,13 +162,18 @@ class Reader:
                               local, self.outdated if facet.doc_id is None else frozenset(),
                               tuple((h.score, h.dense_rank, h.bm25_rank) for h in hits),
                               article_of(anchor.section) if anchor else None)
-        learned = self.sentence_model is not None and bool(ranked)
+        learned = learn and self.sentence_model is not None and bool(ranked)
         if learned:
             rows = feature_matrix(ranked, [s.score for s in ranked], placement, self.similarities(ranked, vector))
             ranked = [replace(s, score=float(p), rule=s.score)
                       for s, p in zip(ranked, self.sentence_model.predict_proba(rows))]
         ranked.sort(key=lambda s: -s.score)
         threshold = self.sentence_model.threshold if learned else 0.0
+        if learned and facet.doc_id is None and any(s.candidate.chunk.doc_id in self.outdated for s in ranked):
+            # a document that no longer applies is read after the ones that do, when one of them answers
+            current = [s for s in ranked if s.candidate.chunk.doc_id not in self.outdated]
+            if current and current[0].score >= threshold:
+                ranked.sort(key=lambda s: s.candidate.chunk.doc_id in self.outdated)
         return FacetReading(facet, hits, terms, ranked, anchor, placement, learned, vector, threshold)
 
     def similarities(self, ranked: list[ScoredCandidate], vector: np.ndarray | None) -> np.ndarray | None:
