@@ -169,12 +169,23 @@ class Reader:
                       for s, p in zip(ranked, self.sentence_model.predict_proba(rows))]
         ranked.sort(key=lambda s: -s.score)
         threshold = self.sentence_model.threshold if learned else 0.0
-        if learned and facet.doc_id is None and any(s.candidate.chunk.doc_id in self.outdated for s in ranked):
-            # a document that no longer applies is read after the ones that do, when one of them answers
-            current = [s for s in ranked if s.candidate.chunk.doc_id not in self.outdated]
-            if current and current[0].score >= threshold:
-                ranked.sort(key=lambda s: s.candidate.chunk.doc_id in self.outdated)
+        if learned and facet.doc_id is None:
+            ranked = self._standing_first(ranked, threshold, local)
         return FacetReading(facet, hits, terms, ranked, anchor, placement, learned, vector, threshold)
+
+    def _standing_first(self, ranked: list[ScoredCandidate], threshold: float,
+                        local: frozenset[str]) -> list[ScoredCandidate]:
+        """Among sentences that answer (learned probability at or above the threshold): those of the
+        place the question is asked from first ("武汉的公司…" reads the Wuhan plan first), then those of
+        documents that still apply; the learned order within each group."""
+        def group(s: ScoredCandidate) -> tuple[bool, bool]:
+            doc_id = s.candidate.chunk.doc_id
+            return (bool(local) and doc_id not in local, doc_id in self.outdated)
+
+        answering = [s for s in ranked if s.score >= threshold]
+        if not answering or len({group(s) for s in answering}) == 1:
+            return ranked
+        return sorted(answering, key=group) + [s for s in ranked if s.score < threshold]
 
     def similarities(self, ranked: list[ScoredCandidate], vector: np.ndarray | None) -> np.ndarray | None:
         """Cosine of the facet's vector with each sentence's stored vector (NaN where none is stored)."""
