@@ -35,7 +35,6 @@ BASE_FEATURES = (
 TYPE_FEATURES = tuple(f"type_{t}" for t in ANSWER_TYPES) + tuple(f"fit_{t}" for t in ANSWER_TYPES) \
     + tuple(f"coverage_{t}" for t in ANSWER_TYPES)
 FEATURES = BASE_FEATURES + TYPE_FEATURES
-WHOLE_RULE_MIN_PARTS = 2  # a candidate spanning this many ；-parts is a whole rule
 
 
 @dataclass(frozen=True)
@@ -121,8 +120,7 @@ def feature_matrix(ranked: list[ScoredCandidate], rule_scores: list[float], wher
             1.0 if terms.names_value(candidate.quantities) else 0.0,
             math.log1p(len(text)) / 5.0,
             1.0 if candidate.start == first_start[chunk.chunk_id] else 0.0,
-            1.0 if text.count("；") + text.count(";") >= WHOLE_RULE_MIN_PARTS - 1 and not text.endswith(("；", ";"))
-            and ("；" in text or ";" in text) else 0.0,
+            1.0 if ("；" in text or ";" in text) and not text.endswith(("；", ";")) else 0.0,  # a whole ；-rule
             1.0 if chunk.kind == "table_row" else 0.0,
             1.0 if chunk.responsibility is not None else 0.0,
             1.0 if SANCTION.search(text) else 0.0,

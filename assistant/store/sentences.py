@@ -128,19 +128,27 @@ class SentenceLookup:
     def __init__(self, parts: list[tuple[SentenceVectors | None, frozenset[str]]]):
         self.parts = parts  # per segment, in order: its vectors and its dead documents
 
+    def serving_part(self, doc_id: str) -> int | None:
+        """The last part holding the document where it is not dead (None: no part serves it)."""
+        for part in range(len(self.parts) - 1, -1, -1):
+            vectors, dead = self.parts[part]
+            if vectors is not None and doc_id not in dead and doc_id in vectors.docs:
+                return part
+        return None
+
     def vectors(self, keys: list[tuple[str, int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """(vectors as float32, found mask) for (doc_id, start, end) keys; missing rows are zero."""
         found = np.zeros(len(keys), dtype=bool)
         where: dict[int, list[tuple[int, int]]] = {}
+        serving: dict[str, int | None] = {}  # doc_id -> the part that serves it, found once per document
         for i, (doc_id, start, end) in enumerate(keys):
-            for part, (vectors, dead) in reversed(list(enumerate(self.parts))):
-                if vectors is None or doc_id in dead or doc_id not in vectors.docs:
-                    continue
-                row = vectors.row(doc_id, start, end)
-                if row is not None:
-                    where.setdefault(part, []).append((i, row))
-                    found[i] = True
-                break
+            if doc_id not in serving:
+                serving[doc_id] = self.serving_part(doc_id)
+            part = serving[doc_id]
+            row = None if part is None else self.parts[part][0].row(doc_id, start, end)
+            if row is not None:
+                where.setdefault(part, []).append((i, row))
+                found[i] = True
         dimension = next((v.vectors.shape[1] for v, _ in self.parts if v is not None and len(v)), 0)
         out = np.zeros((len(keys), dimension), dtype=np.float32)
         for part, pairs in where.items():
