@@ -8,6 +8,7 @@ by ``cn2an``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,11 +46,17 @@ class Quantity:
     value: float | None
 
 
+# Longer runs of digits or numerals are not quantities a policy states (the largest, 万亿 sums with
+# decimals, stay well under it); they are read as text, so ``九`` × 309 cannot overflow a float.
+MAX_NUMBER_CHARS = 24
+
+
 @lru_cache(maxsize=4096)
 def number_value(text: str) -> float | None:
-    """The value of a number written in digits or Chinese numerals (二十万 -> 200000)."""
+    """The value of a number written in digits or Chinese numerals (二十万 -> 200000); ``None`` for
+    what is no number, or is too long to be one a policy states (``MAX_NUMBER_CHARS``)."""
     text = text.strip()
-    if not text:
+    if not text or len(text) > MAX_NUMBER_CHARS:
         return None
     try:
         return float(text)
@@ -58,9 +65,10 @@ def number_value(text: str) -> float | None:
     import cn2an  # light, but only needed when Chinese numerals occur
 
     try:
-        return float(cn2an.cn2an(text.replace("〇", "零"), "smart"))
-    except (ValueError, KeyError, IndexError, TypeError):
+        value = float(cn2an.cn2an(text.replace("〇", "零"), "smart"))
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
         return None
+    return value if math.isfinite(value) else None
 
 
 def _value(kind: str, match: re.Match[str]) -> float | None:
