@@ -292,6 +292,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from assistant.runtime import server_log_config
+    from assistant.api.server_options import uvicorn_options
     from assistant.store.index import load_index, version_name
 
     settings = _settings(args)
@@ -309,7 +310,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"{settings.threads} compute thread(s) each; index {settings.index_dir}", file=sys.stderr, flush=True)
     uvicorn.run("assistant.api.app:create_worker_app", factory=True, host=args.host, port=args.port, workers=workers,
                 log_config=server_log_config(args.verbose), access_log=args.verbose,
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, http="assistant.api.nodelay:NoDelayHTTPProtocol")
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, http="assistant.api.nodelay:NoDelayHTTPProtocol",
+                **uvicorn_options(settings))
     return 0
 
 

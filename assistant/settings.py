@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["*"],
         description="Host names the server answers to, comma-separated (e.g. policy.example.org,127.0.0.1); "
                     "* = any.")
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the server believes, "
+                    "comma-separated (e.g. 127.0.0.1 when nginx on this host fronts it); unset = nobody's, so a "
+                    "client cannot choose the address its rate limit counts.")
     extract_seconds: int = Field(30, ge=1, description="CPU seconds one PDF/Word extraction may take.")
     extract_memory_mb: int = Field(1024, ge=128, description="Memory one PDF/Word extraction may use, in MB.")
     llm_base_url: str | None = Field(
@@ -103,7 +108,7 @@ class Settings(BaseSettings):
                             "using THREADS compute threads.")
     ray_batch: int = Field(64, ge=1, le=65536, description="Passages handed to a Ray actor per call.")
 
-    @field_validator("trusted_hosts", mode="before")
+    @field_validator("trusted_hosts", "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):

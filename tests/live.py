@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from assistant.api.server_options import uvicorn_options
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -20,9 +22,11 @@ def free_port() -> int:
 
 @contextmanager
 def serving(app: FastAPI, start_timeout: float = 30.0) -> Iterator[str]:
-    """Serves `app` while the block runs; yields its base URL (http://127.0.0.1:PORT)."""
+    """Serves `app` while the block runs, with the options `serve` takes from the app's settings;
+    yields its base URL (http://127.0.0.1:PORT)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    options = uvicorn_options(app.state.settings) if hasattr(app.state, "settings") else {}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

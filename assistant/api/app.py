@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     app = FastAPI(title="policy-assistant", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Cited answers from Chinese government policy documents.")
     app.state.assistant = assistant
+    app.state.settings = settings
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
