@@ -20,6 +20,13 @@ PREAMBLE = "前言"
 INLINE_SPLIT_MIN_CHARS = 500
 LEAD_SENTENCE_MAX_CHARS = 30
 HEADING_MAX_CHARS = 60
+# A sibling's number may run at most this far past the one before (三、 after 一、: a skipped item);
+# further, the marker is more likely a cross-reference at a line start than a new part.
+MAX_NUMBER_STEP = 3
+# An article header set off by a space (第五十条　注册商标…) is one even after a longer jump: notices
+# and guides quote a regulation's 第三条, 第八条, 第二十条 and 第五十条 only.  A reference (第五十条规定的…)
+# runs on without a space.
+_SPACED_ARTICLE = re.compile(r"\s*第[零〇一二两三四五六七八九十百千\d]+条[ \t\u3000]+\S")
 QUESTION_MAX_CHARS = 100  # a question heads its answer whole, so a user's question can match it
 
 _RANK = {
@@ -160,7 +167,8 @@ class _Parser:
             previous = self.stack[keep - 1].number
             if kind == "question" and not number:
                 number = previous + 1
-            if not previous < number <= previous + 3:
+            if not previous < number <= previous + MAX_NUMBER_STEP and not (
+                    kind == "article" and number > previous and _SPACED_ARTICLE.match(line.text)):
                 return False
             keep -= 1
         elif kind == "question" and not number:

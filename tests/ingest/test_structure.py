@@ -106,3 +106,20 @@ def test_lead_sentence_labels_unnumbered_paragraphs() -> None:
     doc = parsed("national-ip-protection-use-plan-14th-fyp")
     labelled = [s for s in doc.sections if s.kind == "paragraph" and s.path == "三、 (四)"]
     assert [s.heading for s in labelled] == ["健全知识产权法律法规。", "完善知识产权保护政策。", "完善维护国家安全的知识产权政策。"]
+
+
+def test_an_excerpt_of_articles_keeps_every_article() -> None:
+    """Issue 22: a notice quoting 第三条, 第八条, 第二十条 and 第五十条 of the Trademark Law (verbatim
+    from ../shared/corpus/more) keeps four articles; a jump was folded into the article before."""
+    law = (EXTRA_DIR.parent / "more" / "21_shangbiaofa_2019.txt").read_text(encoding="utf-8").splitlines()
+    quoted = [next(line for line in law if line.startswith(f"第{n}条 ")) for n in ("三", "八", "二十", "五十")]
+    text = "关于申报工作的有关法律依据摘录\n" + "\n".join(quoted)
+    articles = [s for s in parse_structure(text).sections if s.kind == "article"]
+    assert [s.path for s in articles] == ["第三条", "第八条", "第二十条", "第五十条"]
+    assert all(text[s.start:s.end].startswith(s.path) for s in articles)
+
+
+def test_a_reference_at_a_line_start_after_a_jump_stays_text() -> None:
+    text = "第三条 申请人应当提交材料。\n第五十条规定的情形，不予受理。\n第四条 受理后十日内答复。"
+    articles = [s.path for s in parse_structure(text).sections if s.kind == "article"]
+    assert articles == ["第三条", "第四条"]
