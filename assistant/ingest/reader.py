@@ -60,9 +60,16 @@ def _common_share(text: str) -> float:
     return common / len(text)
 
 
-def _looks_like_text(text: str) -> bool:
-    bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t\f")
-    return "\ufffd" not in text and bad <= len(text) * 0.002
+MAX_CONTROL_SHARE = 0.002  # control characters a text file may hold (form feeds and tabs aside)
+
+
+def _looks_like_text(text: str, private_use_ok: bool = False) -> bool:
+    """Few control characters and no replacement character.  Private-use characters count against a
+    guessed legacy decoding (GB18030 maps its user-defined bytes to them) but not against valid
+    UTF-8, where they are the glyphs a source font defined for rare characters."""
+    unlike = ("Cc", "Cs") if private_use_ok else ("Cc", "Cs", "Co")
+    bad = sum(1 for ch in text if unicodedata.category(ch) in unlike and ch not in "\n\r\t\f")
+    return "\ufffd" not in text and bad <= len(text) * MAX_CONTROL_SHARE
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:
@@ -81,7 +88,7 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
             raise UnreadableFileError(f"has a UTF-16 byte-order mark but is not UTF-16 ({err.reason})") from None
     try:
         text = raw.decode("utf-8")
-        if _looks_like_text(text):
+        if _looks_like_text(text, private_use_ok=True):
             return text, "utf-8"
     except UnicodeDecodeError:
         pass

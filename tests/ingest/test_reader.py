@@ -5,6 +5,7 @@ import pytest
 
 from assistant.ingest.pipeline import DocumentIngester
 from assistant.ingest.reader import UnreadableFileError, decode_bytes, find_files, read_source
+from tests.conftest import SHARED
 
 SAMPLE = "第一条 为了加强知识产权保护，制定本条例。\n第二条 本条例自2022年5月1日起施行。\n"
 
@@ -57,3 +58,20 @@ def test_find_files_rejects_missing_and_unsupported(tmp_path: Path) -> None:
     other.write_bytes(b"PK\x03\x04")
     with pytest.raises(UnreadableFileError, match="unsupported file type"):
         find_files([other])
+
+
+def test_a_private_use_character_in_valid_utf8_is_kept(tmp_path: Path) -> None:
+    """Issue 22: one private-use glyph (a rare character a source font defined) in 321 characters of
+    a real regulation made the valid UTF-8 file 'undecodable'."""
+    law = SHARED / "corpus" / "more" / "05_shandong_zhuanli_tiaoli.txt"
+    text = law.read_text(encoding="utf-8")[:320]
+    text = text[:100] + "\ue5e5" + text[100:]
+    source = tmp_path / "rare-glyph.txt"
+    source.write_bytes(text.encode("utf-8"))
+    read = read_source(source)
+    assert read.encoding == "utf-8" and read.text == text
+
+
+def test_private_use_characters_still_count_against_a_guessed_gb18030() -> None:
+    with pytest.raises(UnreadableFileError):
+        decode_bytes(bytes([0xAA, 0xA1]) * 400)  # GB18030's user-defined area: private use throughout
