@@ -6,17 +6,17 @@ import logging
 import threading
 import time
 from datetime import date
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from assistant.answer.abstain import SIGNALS, decide, facet_gaps
-from assistant.reading.reader import Reader
+from assistant.reading.reader import Reader, Reading
 from assistant.reading.features import FEATURES
 from assistant.reading.learned import LinearModel, stored_model
 from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
-from assistant.understanding.conversation import MAX_HISTORY_TURNS, is_orphan_follow_up, resolve_follow_up
+from assistant.understanding.conversation import MAX_HISTORY_TURNS, FollowUp, follow_up, is_orphan_follow_up
 from assistant.embedding.encoder import Encoder
 from assistant.embedding.ray_batch import RayEncoder, RayJobConfig, require_ray
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
@@ -67,6 +67,23 @@ def check_resolved(resolved: str, max_chars: int) -> str:
         raise QuestionError(f"追问连同上一轮问题共 {len(resolved)} 字，超过 {max_chars} 字的上限；请把问题写完整后重新提问")
     return resolved
 
+
+
+def read_in_conversation(reader: Reader, follow: FollowUp, top_k: int, filters: Filters | None = None) -> Reading:
+    """The reading of a question in its conversation.  A continuation ("要交哪些材料?", "实用新型的呢?")
+    is read after the previous question, so that its parts borrow that question's words and are read
+    next to its answer, in the documents the previous turn was about (unless it names a document of
+    its own, or the caller's filters leave none of them); only its own parts are answered."""
+    if not follow.continues:
+        return reader.run(analyse_question(follow.text), top_k, filters)
+    documents = reader.documents_of_turn(follow.context, follow.previous_answer)
+    if filters is not None and filters.doc_ids:
+        documents &= filters.doc_ids
+    if documents and not any(name.named_in(follow.text) > 0 for name in reader.names):
+        filters = replace(filters or Filters(), doc_ids=frozenset(documents))
+    reading = reader.run(analyse_question(follow.resolved), top_k, filters)
+    own = [r for r in reading.facets if r.facet.text not in follow.context]
+    return replace(reading, facets=own) if own else reading
 
 
 def check_filters(filters: Filters | None, index: PolicyIndex) -> None:
@@ -234,11 +251,13 @@ class PolicyAssistant:
         history = validate_history(history or [], self.settings.max_question_chars)
         if not history and is_orphan_follow_up(text):
             return Answer(question=text, answer=ORPHAN_FOLLOW_UP, abstained=True, intent=analyse_question(text).intent)
-        resolved = check_resolved(resolve_follow_up(text, history), self.settings.max_question_chars)
-        analysis = analyse_question(resolved)
+        follow = follow_up(text, history)
+        resolved = check_resolved(follow.resolved, self.settings.max_question_chars)
+        analysis = analyse_question(follow.text)
         answer = self._answer_profile(state, analysis) if not filters or filters.is_empty() else None
         if answer is None:
-            reading = state.reader.run(analysis, top_k or self.settings.top_k, filters)
+            reading = read_in_conversation(state.reader, follow, top_k or self.settings.top_k, filters)
+            analysis = reading.analysis
             abstention = decide(reading, state.index, state.reader.names, state.answerable)
             answer = state.composer.run(reading, abstention, facet_gaps(reading))
         if self.writer is not None:

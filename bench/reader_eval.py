@@ -38,25 +38,29 @@ from assistant.store.index import IndexNotFoundError, load_index  # noqa: E402
 
 SHARED = HERE.parents[1] / "shared"
 CORPUS = [bundled_corpus_dir(), SHARED / "corpus" / "extra", SHARED / "corpus" / "more"]
+# the second holdout's ten documents (bench/reader_data/documents2/README.md: sources and commits), indexed
+# with all the others in an index of their own, so the training index (and its tables) stay as they are
+WIDER_CORPUS = [*CORPUS, HERE / "reader_data" / "documents2"]
 DOCUMENT_SUFFIXES = (".txt", ".md")  # the corpus folders' README.md describe them and are no documents
 DATA = HERE / "reader_data"
 SETS = {
     "labelled": sorted((DATA / "questions").glob("*.jsonl")),
     "holdout": sorted((DATA / "holdout").glob("*.jsonl")),
+    "holdout2": sorted((DATA / "holdout2").glob("*.jsonl")),
     "dev": [SHARED / "eval" / "dev.jsonl", HERE / "dev_unseen.jsonl", HERE / "dev_holdout.jsonl"],
 }
 FOLD_SEED = 21
 
 
-def open_assistant(settings: Settings) -> PolicyAssistant:
-    """The reader over every document, indexed once."""
-    wider = settings.model_copy(update={"index_dir": settings.data_dir / "reader-index"})
+def open_assistant(settings: Settings, corpus: list[Path] = CORPUS, name: str = "reader-index") -> PolicyAssistant:
+    """The reader over every document of ``corpus``, indexed once into DATA_DIR/``name``."""
+    wider = settings.model_copy(update={"index_dir": settings.data_dir / name})
     encoder = load_encoder(wider)
     try:
         index = load_index(wider.index_dir, wider.model)
     except IndexNotFoundError:
-        print(f"building {wider.index_dir} from {', '.join(map(str, CORPUS))} …", file=sys.stderr, flush=True)
-        files = [f for folder in CORPUS if folder.exists() for f in sorted(folder.iterdir())
+        print(f"building {wider.index_dir} from {', '.join(map(str, corpus))} …", file=sys.stderr, flush=True)
+        files = [f for folder in corpus if folder.exists() for f in sorted(folder.iterdir())
                  if f.suffix in DOCUMENT_SUFFIXES and f.name != "README.md"]
         build_index(wider, files, encoder=encoder)
         index = load_index(wider.index_dir, wider.model)
@@ -128,9 +132,13 @@ def main() -> None:
     parser.add_argument("--systems", default="baseline,reader")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--answers", type=Path, default=None,
+                        help="also write every item's answer per system (JSON lines) for reading a development set's errors")
     args = parser.parse_args()
     settings = Settings()
-    assistant = open_assistant(settings)
+    training = open_assistant(settings)  # the index the learned models' training rows come from
+    wide = args.sets.split(",") == ["holdout2"]
+    assistant = open_assistant(settings, WIDER_CORPUS, "reader-index-wide") if wide else training
     systems: dict[str, Callable[[tuple[set[str], bool]], Callable[[str, list[Turn]], Answer]]] = {}
     names = args.systems.split(",")
     if "baseline" in names:
@@ -143,7 +151,7 @@ def main() -> None:
     if "learned" in names:  # the learned scorer and abstention, fitted per fold on the other folds only
         from train_reader import cached_table, install, training_groups
 
-        table = cached_table(assistant, training_groups(), settings.data_dir / "reader-cache")
+        table = cached_table(training, training_groups(), settings.data_dir / "reader-cache")
         systems["learned"] = lambda train: install(assistant, table, {
             q.group for q in table.questions if q.group in train[0] or (train[1] and q.group.startswith("dev:"))})
     results: dict = {"systems": list(systems), "sets": {}}
@@ -158,7 +166,7 @@ def main() -> None:
             # what a learned system may train on: never the documents it is scored on
             # (labelled documents, whether the development sets' documents are included)
             train = {"labelled": (labelled - set(docs), True), "dev": (labelled, False),
-                     "holdout": (labelled, True)}[set_name]
+                     "holdout": (labelled, True), "holdout2": (labelled, True)}[set_name]
             reports = {}
             for name, make in systems.items():
                 report, seconds = run_system(make(train), assistant, items)
@@ -179,8 +187,22 @@ def main() -> None:
             print(f"{row:<28}" + "".join("–".rjust(16) if sides[n][row] is None else f"{sides[n][row]:>16.3f}" for n in sides))
         results["sets"][set_name] = {"folds": per_fold, "pooled": {n: {**r.summary(), **sides[n]} for n, r in merged.items()},
                                      "misses": {n: r.to_dict()["misses"] for n, r in merged.items()}}
+        if args.answers:
+            write_answers(args.answers, set_name, merged)
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def write_answers(path: Path, set_name: str, reports: dict[str, EvalReport]) -> None:
+    """One line per item and system: the question, whether its keys and gold were met, the answer."""
+    with path.open("a", encoding="utf-8") as out:
+        for system, report in reports.items():
+            for result in report.items:
+                out.write(json.dumps({"set": set_name, "system": system, "id": result.item.id,
+                                      "category": result.item.category, "question": result.item.question,
+                                      "keys": result.item.answer_keys, "keys_ok": result.keys_ok, "rank": result.rank,
+                                      "abstained": result.answer.abstained, "answer": result.answer.answer},
+                                     ensure_ascii=False) + "\n")
 
 
 def merge(reports: list[EvalReport]) -> EvalReport:

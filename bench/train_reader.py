@@ -43,9 +43,9 @@ from assistant.evaluation import GoldItem, load_gold, locate  # noqa: E402
 from assistant.models import Answer, Turn  # noqa: E402
 from assistant.reading.features import FEATURES, feature_matrix  # noqa: E402
 from assistant.reading.learned import MODEL_FILE, LinearModel, save_models  # noqa: E402
-from assistant.service import PolicyAssistant  # noqa: E402
+from assistant.service import PolicyAssistant, read_in_conversation  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.understanding.conversation import resolve_follow_up  # noqa: E402
+from assistant.understanding.conversation import follow_up  # noqa: E402
 from assistant.understanding.question import analyse_question  # noqa: E402
 
 SENTENCE_C = 0.5  # L2 strength of the sentence model (chosen by the CV report's comparison)
@@ -105,9 +105,8 @@ def training_groups() -> dict[str, list[GoldItem]]:
 def question_rows(assistant: PolicyAssistant, item: GoldItem, group: str, history: list[Turn]) -> QuestionRows:
     """Run the reader with its hand-set scores and turn the reading into rows."""
     state = assistant.current()
-    resolved = resolve_follow_up(item.question, history)
     reader = state.reader
-    reading = reader.run(analyse_question(resolved), assistant.settings.top_k)
+    reading = read_in_conversation(reader, follow_up(item.question, history), assistant.settings.top_k)
     spans = [place for span in item.gold for place in locate(state.index, span)]
     facets = []
     for facet_reading in reading.facets:
@@ -148,7 +147,8 @@ def build_table(assistant: PolicyAssistant, groups: dict[str, list[GoldItem]]) -
 def cached_table(assistant: PolicyAssistant, groups: dict[str, list[GoldItem]], folder: Path) -> Table:
     """The table, rebuilt when the questions, the index version or the feature code change."""
     code = "".join((HERE.parent / "assistant" / p).read_text(encoding="utf-8") for p in (
-        "reading/features.py", "reading/scoring.py", "reading/candidates.py", "reading/reader.py", "answer/abstain.py"))
+        "reading/features.py", "reading/scoring.py", "reading/candidates.py", "reading/reader.py", "answer/abstain.py",
+        "understanding/conversation.py", "understanding/question.py", "service.py"))
     questions = json.dumps({g: [(i.id, i.question, [s.span for s in i.gold]) for i in items]
                             for g, items in sorted(groups.items())}, ensure_ascii=False)
     key = hashlib.sha256((code + questions + assistant.index.version).encode()).hexdigest()[:16]

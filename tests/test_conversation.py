@@ -1,4 +1,4 @@
-from assistant.understanding.conversation import is_follow_up, resolve_follow_up
+from assistant.understanding.conversation import follow_up, is_follow_up, resolve_follow_up
 from assistant.models import Turn
 
 PREVIOUS = [Turn(question="武汉到2025年每万人口高价值发明专利拥有量目标是多少件?", answer="30件")]
@@ -21,3 +21,21 @@ def test_a_new_full_question_stands_alone() -> None:
 
 def test_no_history_no_change() -> None:
     assert resolve_follow_up("那责任单位呢?", []) == "那责任单位呢?"
+
+
+def test_a_short_question_or_one_that_points_back_continues() -> None:
+    for question in ["奖多少钱?", "要交什么材料？", "哪些部门负责给它们创造条件？"]:
+        assert is_follow_up(question), question
+        follow = follow_up(question, PREVIOUS)
+        assert follow.continues and follow.text == question and follow.context == PREVIOUS[0].question
+        assert follow.previous_answer == PREVIOUS[0].answer
+
+
+def test_a_place_with_the_kind_of_document_is_a_place_swap() -> None:
+    follow = follow_up("那广西的规划是怎么规定的？", PREVIOUS)
+    assert not follow.continues and follow.text == "广西到2025年每万人口高价值发明专利拥有量目标是多少件?"
+
+
+def test_a_new_place_with_its_own_topic_reads_both() -> None:
+    follow = follow_up("那广西的商标品牌指导站呢？", PREVIOUS)
+    assert not follow.continues and follow.text.startswith(PREVIOUS[0].question) and "指导站" in follow.text

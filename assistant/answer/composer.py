@@ -41,6 +41,7 @@ WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION, types.YESNO})
 SUPPORT_LINES = 3
 LIST_CHARS = 220  # a sentence that opens a list is quoted with its items up to this length
 _LIST_OPENER = re.compile(r"(下列|以下)[^，。；]{0,12}[：:]?$|[：:]$")
+_LEAD_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]+条\s*")  # cut before a quoted list opener
 _LIST_ITEM = re.compile(r"\s*(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[①-⑳])[^\n]*")
 NEAREST_SHOWN = 2  # sentences shown with a refusal …
 NEAREST_CHARS = 80  # … each cut here
@@ -202,7 +203,7 @@ class AnswerComposer:
         text = self.statement(best, reading, cites)
         if facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION) and single:
             companion = companion_of(best, reading)
-            if companion is not None and not within(quoted_span(companion, reading), {quoted_span(best, reading)}):
+            if companion is not None and not overlaps(quoted_span(companion, reading), quoted_span(best, reading)):
                 pair = sorted([best, companion], key=lambda s: s.candidate.start)
                 text = "".join(self.statement(s, reading, cites) for s in pair)
         comparison = compare(f"{facet.text} {analysis.text}", best.candidate.text) if best.candidate.exact else None
@@ -364,6 +365,11 @@ def within(span: tuple[str, int, int], used: set[tuple[str, int, int]]) -> bool:
     return any(d == doc_id and s <= start and end <= e for d, s, e in used)
 
 
+def overlaps(span: tuple[str, int, int], other: tuple[str, int, int]) -> bool:
+    """True if two quotes share text (a list item quoted with its opener, and the opener itself)."""
+    return span[0] == other[0] and span[1] < other[2] and other[1] < span[2]
+
+
 def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, int, int]:
     """The document span a candidate would be quoted with for this facet."""
     candidate = scored.candidate
@@ -374,7 +380,32 @@ def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, in
     if reading.facet.answer_type in WHOLE_RULE_TYPES:
         end = max(end, rule_end(candidate))
     end = max(end, list_end(candidate))
+    start = min(start, list_start(candidate, end))
     return candidate.chunk.doc_id, start, exception_end(candidate.chunk, end)
+
+
+def list_start(candidate: Candidate, end: int) -> int:
+    """An item of a list ("（一）为个人学习、研究…；") is quoted from the sentence that opens its list
+    ("在下列情况下使用作品，可以不经著作权人许可…："), when the two lie within ``LIST_CHARS`` of each
+    other in one clause: without it the item does not say what it is an item of."""
+    if not candidate.exact:
+        return candidate.start
+    chunk = candidate.chunk
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", chunk.text) if m.group(0).strip()]
+    offset = candidate.start - chunk.start
+    here = next((i for i, (start, line) in enumerate(lines) if start <= offset < start + len(line)), None)
+    if here is None or not _LIST_ITEM.fullmatch(lines[here][1]):
+        return candidate.start  # the candidate is no numbered item of its own line
+    for start, line in reversed(lines[:here]):
+        if end - (chunk.start + start) > LIST_CHARS:
+            break
+        if not _LIST_ITEM.fullmatch(line):
+            if _LIST_OPENER.search(line.strip()):
+                lead = len(line) - len(line.lstrip())
+                number = _LEAD_ARTICLE.match(line[lead:])
+                return chunk.start + start + lead + (number.end() if number else 0)
+            break  # a line of another kind: the item's list has no opener here
+    return candidate.start
 
 
 def list_end(candidate: Candidate) -> int:

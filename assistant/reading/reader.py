@@ -37,6 +37,7 @@ from assistant.understanding.references import (
 # margin of fused scores small enough that a vector moved by 3e-5 swaps it with the next one; at 8
 # that reordering changed an answer (dev A23), at 10 none of 208 (bench/precision.py)
 READ_DEPTH = 10
+SOURCE_LINES = ("出处：", "事项：", "Source: ", "Item: ")  # the answer lines naming the documents it is from
 FOLLOW_CLAUSE = 0.25  # a follow-up's sentence in the clause the part before it was answered from
 FOLLOW_DOCUMENT = 0.15  # … in that clause's document
 LOCAL_DOCUMENT = 0.2  # a sentence of a document of the place the question is asked from
@@ -232,6 +233,15 @@ class Reader:
             own = [d for d in named_documents(facet.text, self.names) if d in named] if len(named) > 1 else named
             with_docs.append(replace(facet, doc_id=own[0] if len(own) == 1 else None))
         return with_docs
+
+    def documents_of_turn(self, question: str, answer: str) -> frozenset[str]:
+        """The documents an earlier turn was about: those its question names, else those its answer
+        gives as its sources (the 出处/事项 lines, Source/Item in English), which a follow-up reads in."""
+        named = named_documents(question, self.names)
+        if named:
+            return frozenset(named)
+        sources = "\n".join(line for line in answer.splitlines() if line.startswith(SOURCE_LINES))
+        return frozenset(d.doc_id for d in self.index.documents.values() if f"《{d.metadata.title}》" in sources)
 
     def direct_reference(self, question: str, named: list[str]) -> DirectReference | None:
         part = part_reference(question)

@@ -21,9 +21,12 @@ TAGS = {"yes_no", "cn_numeral", "numeric_condition", "multi_part", "near_miss", 
 VERDICTS = {"符合", "不符合", "需核实"}
 
 
+FOLDERS = (CORPUS / "more", CORPUS / "extra", CORPUS / "policies", HERE / "documents2")
+
+
 def document_text(name: str) -> str | None:
-    for folder in ("more", "extra", "policies"):
-        path = CORPUS / folder / name
+    for folder in FOLDERS:
+        path = folder / name
         if path.exists():
             return path.read_text(encoding="utf-8-sig")
     return None

@@ -160,3 +160,21 @@ def test_a_number_about_another_topic_is_no_answer(unseen_assistant) -> None:
     """The clause with a percentage is about licensing income, not insurance: abstain, say why."""
     answer = unseen_assistant.ask("浙江企业买专利保险,政府保费补贴比例是多少?")
     assert answer.abstained and "比例" in first_line(answer)
+
+
+def test_a_continuation_is_read_in_the_previous_turns_document(unseen_assistant) -> None:
+    """Issue 21.6: "要交哪些材料?" after a Zhejiang question is read in the Zhejiang regulation (the
+    documents the previous answer cites), and the previous answer is not restated."""
+    first = unseen_assistant.ask("浙江专利侵权纠纷受理后多久要作出处理决定?")
+    history = [Turn(question=first.question, answer=first.answer)]
+    follow = unseen_assistant.ask("请求处理的时候要交哪些材料?", history=history)
+    assert {c.doc_id for c in follow.citations} == {"04_zhejiang_zhuanli_tiaoli"}
+    assert first_line(follow) != first_line(first)
+
+
+def test_a_place_swap_keeps_the_asked_fact(unseen_assistant) -> None:
+    """"那洛阳的条例是怎么规定的?" names only a place and a kind of document: the same question, there."""
+    history = [Turn(question="浙江对专利发明人有什么奖励?", answer="…")]
+    swapped = unseen_assistant.ask("那洛阳的条例是怎么规定的?", history=history)
+    assert swapped.resolved_question and swapped.resolved_question.startswith("洛阳")
+    assert swapped.citations[0].doc_id == "05_luoyang_zhuanli_cujin_baohu_tiaoli"
