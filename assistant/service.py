@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.abstain import SIGNALS, decide, facet_gaps
+from assistant.answer.polarity import POLARITY_FEATURES
 from assistant.reading.reader import Reader, Reading
 from assistant.reading.features import FEATURES
 from assistant.reading.learned import LinearModel, stored_model
@@ -188,7 +189,7 @@ class PolicyAssistant:
             index=index,
             retriever=retriever,
             reader=Reader(index, retriever, standing, stored_model("sentence", FEATURES)),
-            composer=AnswerComposer(index, self.settings.today, standing),
+            composer=AnswerComposer(index, self.settings.today, standing, stored_model("polarity", POLARITY_FEATURES)),
             matcher=ProfileMatcher(index, self.encoder, self.settings.today, self.settings.match_other_audiences,
                                    self.settings.match_level_prior, standing),
             answerable=stored_model("answerable", SIGNALS),

@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE))
 
 from reader_eval import SETS, folds_of, open_assistant  # noqa: E402
 
+from assistant.answer.polarity import POLARITY_FEATURES, SURE, polarity_row, rule_lead
 from assistant.answer.abstain import SIGNALS, reading_signals, rule_findings, signal_row  # noqa: E402
 from assistant.evaluation import GoldItem, load_gold, locate  # noqa: E402
 from assistant.models import Answer, Turn  # noqa: E402
@@ -50,6 +51,7 @@ from assistant.understanding.question import analyse_question  # noqa: E402
 
 SENTENCE_C = 0.5  # L2 strength of the sentence model (chosen by the CV report's comparison)
 ANSWERABLE_C = 1.0
+POLARITY_C = 0.3  # chosen on folds with SURE (bench/train_reader.py prints the comparison)
 MAX_FALSE_ABSTENTION = 0.03
 INNER_FOLDS = 4
 FACET_FALSE_GAP = 0.02  # share of answered facets a facet threshold may call unanswered (on training rows)
@@ -209,11 +211,70 @@ def fit_models(questions: list[QuestionRows], max_false: float = MAX_FALSE_ABSTE
     return sentence.with_threshold(facet_threshold), answerable.with_threshold(threshold)
 
 
+# -- yes or no --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class YesNo:
+    group: str
+    question: str
+    sentence: str  # the gold spans, as the answer would quote them
+    yes: bool
+
+
+def yes_no_examples() -> list[YesNo]:
+    """Every labelled question (and dialogue turn) with a ``yes_no`` field, with its gold sentences."""
+    examples = []
+    for path in SETS["labelled"]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            for turn in record.get("turns", [record]):
+                answer = turn.get("yes_no") or record.get("yes_no") if turn is record else turn.get("yes_no")
+                if answer in ("yes", "no") and turn.get("gold"):
+                    examples.append(YesNo(path.stem, turn["question"], "".join(g["span"] for g in turn["gold"]),
+                                          answer == "yes"))
+    return examples
+
+
+def fit_polarity(examples: list[YesNo]) -> LinearModel:
+    rows = np.array([polarity_row(e.question, e.sentence) for e in examples])
+    return LinearModel.fit(rows, np.array([int(e.yes) for e in examples]), POLARITY_FEATURES, c=POLARITY_C)
+
+
+def stated(lead: str, yes: bool) -> tuple[bool, bool]:
+    """(whether the lead says yes or no, whether it says the right one)."""
+    says_yes = lead.startswith(("可以", "符合条件的可以", "需要", "有：", "是：", "已施行", "可以不予"))
+    says_no = lead.startswith(("不能", "不需要", "一般不能", "没有", "不是", "已废止"))
+    return says_yes or says_no, (says_yes and yes) or (says_no and not yes)
+
+
+def polarity_report(examples: list[YesNo], folds: int) -> dict:
+    """Document-grouped folds: how often the yes/no is stated and stated right, learned against the rule."""
+    from assistant.answer.polarity import yes_no_lead
+
+    groups = sorted({e.group for e in examples})
+    counts = {"rule": [0, 0], "learned": [0, 0]}
+    for held in folds_of(groups, folds):
+        model = fit_polarity([e for e in examples if e.group not in held])
+        for e in (e for e in examples if e.group in held):
+            for name, lead in (("rule", rule_lead(e.question, e.sentence)), ("learned", yes_no_lead(e.question, e.sentence, model))):
+                said, right = stated(lead, e.yes)
+                counts[name][0] += said
+                counts[name][1] += right
+    report = {name: {"stated": said / len(examples), "right": right / len(examples),
+                     "precision": right / said if said else None} for name, (said, right) in counts.items()}
+    for name, figures in report.items():
+        print(f"yes/no on gold sentences ({len(examples)} over {len(groups)} documents, folds by document) {name}: "
+              f"stated {figures['stated']:.3f}, stated right {figures['right']:.3f}, precision "
+              f"{figures['precision'] or 0:.3f} (sure at {SURE})", flush=True)
+    return report
+
+
 def install(assistant: PolicyAssistant, table: Table, groups: set[str]) -> Callable[[str, list[Turn]], Answer]:
     """Fit the models on the questions of ``groups`` only and answer with them (a fold's system)."""
     sentence, answerable = fit_models(table.of(groups))
     state = assistant.current()
     state.reader.sentence_model = sentence
+    state.composer.polarity = fit_polarity([e for e in yes_no_examples() if e.group in groups])
     assistant._loaded = replace(state, answerable=answerable)
     return lambda question, history: assistant.ask(question, history=history)
 
@@ -280,24 +341,28 @@ def main() -> None:
     table = cached_table(assistant, groups, settings.data_dir / "reader-cache")
     print(f"{len(table.questions)} questions over {len({q.group for q in table.questions})} documents, "
           f"{sum(len(f.rows) for q in table.questions for f in q.facets)} candidate rows", flush=True)
+    examples = yes_no_examples()
     if not args.check:
         cv_report(table, args.folds)
+        polarity_report(examples, args.folds)
     if args.cv_only:
         return
     # the committed model learns from every labelled question, the development sets' too (other
     # questions over the bundled policies are what users ask); the held-out figures are the folds'
     training = list(table.questions)
     sentence, answerable = fit_models(training)
+    polarity = fit_polarity(examples)
     about = {"trained_by": "bench/train_reader.py", "questions": len(training),
              "documents": len({q.group for q in training}), "candidate_rows": sum(len(f.rows) for q in training
                                                                                  for f in q.facets)}
     if args.check:
-        fresh = {"sentence": sentence.to_dict(), "answerable": answerable.to_dict()}
+        fresh = {"sentence": sentence.to_dict(), "answerable": answerable.to_dict(), "polarity": polarity.to_dict()}
         stored = json.loads(args.out.read_text(encoding="utf-8"))["models"]
         same = fresh == stored
         print("the committed model is reproduced bit for bit" if same else "the retrained model DIFFERS from the committed one")
         sys.exit(0 if same else 1)
-    save_models(args.out, {"sentence": sentence, "answerable": answerable}, about)
+    about["yes_no_questions"] = len(examples)
+    save_models(args.out, {"sentence": sentence, "answerable": answerable, "polarity": polarity}, about)
     print(f"wrote {args.out} (facet threshold {sentence.threshold:.4f}, answerable threshold {answerable.threshold:.4f})")
 
 

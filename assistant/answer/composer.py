@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answer.abstain import Abstention
+from assistant.answer.polarity import yes_no_lead
+from assistant.reading.learned import LinearModel
 from assistant.text.templates import render
 from assistant.ingest.structure import PREAMBLE
 from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
@@ -48,11 +50,6 @@ NEAREST_CHARS = 80  # … each cut here
 MORE_TYPES = (types.SUPPORT, types.GENERAL, types.CONDITION, types.PENALTY, types.YESNO)  # "另见" lines, hand-set
 MORE_SHARE = 0.7  # another clause's sentence scoring this share of the best one is shown as "另见"
 LISTED_DOCUMENTS = 8  # "哪些文件提到…" lists every document, one line each
-_NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|废止|失效")
-_EXCEPTION = re.compile(r"除外|但是|但")
-_CONDITION = re.compile(r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批准|决定)|符合.{1,24}条件|在.{1,24}(情况|情形)下|前提|"
-                        r"方可|才能|之前|以前")
-_NEED_WORDS = re.compile(r"需要|需不需要|要不要|是否需要|必须|用不用|得不得|要求")
 
 
 def standing_note(document: StoredDocument, standing: Validity | None) -> str:
@@ -98,9 +95,11 @@ class Citations:
 
 
 class AnswerComposer:
-    def __init__(self, index: PolicyIndex, today: date, standing: dict[str, Validity] | None = None):
+    def __init__(self, index: PolicyIndex, today: date, standing: dict[str, Validity] | None = None,
+                 polarity: LinearModel | None = None):
         self.index = index
         self.today = today
+        self.polarity = polarity  # the learned yes/no (answer/polarity.py); None: the hand rule
         self.standing = standing if standing is not None else validities(index, today)  # each document's status
 
     def _doc(self, chunk: Chunk) -> StoredDocument:
@@ -210,7 +209,7 @@ class AnswerComposer:
         if comparison is not None:  # "营收3亿能申请吗" against "营业收入不超过2亿元": the figures compared
             text = compared(comparison, best.candidate.text) + text
         elif facet.answer_type == types.YESNO:
-            text = verdict(facet.text, best.candidate.text) + text
+            text = yes_no_lead(facet.text, best.candidate.text, self.polarity) + text
         elif facet.answer_type == types.ARTICLE:
             text = f"{best.candidate.chunk.section.split(' ')[-1]}：{text}"
         lines = [text, self.source_line(best.candidate.chunk, cites)]
@@ -502,23 +501,3 @@ def compared(comparison: Comparison, sentence: str) -> str:
     return f"{comparison.verdict}（所述{comparison.figure.text}；条件：{phrase}）："
 
 
-def verdict(question: str, sentence: str) -> str:
-    """The yes/no in front of the quoted sentence, only as far as the sentence's own modal words
-    bear it out (不得 -> 不能, 可以 -> 可以, 应当 for 需要吗 -> 需要); otherwise 依据规定."""
-    needs = bool(_NEED_WORDS.search(question))
-    if re.search(r"废止|失效", sentence):
-        return "已废止："
-    if re.search(r"有效|管用|生效|施行", question) and "施行" in sentence:
-        return "已施行："
-    if _NEGATIVE.search(sentence):
-        if re.search(r"可以不予|可以不", sentence):
-            return "可以不予："
-        return ("不需要：" if needs else "不能：") if not _EXCEPTION.search(sentence) else "一般不能，但有例外："
-    conditional = bool(_CONDITION.search(sentence))
-    if needs and re.search(r"应当|必须|须|需", sentence):
-        return "需要（有条件）：" if conditional else "需要："
-    if re.search(r"可以|有权|允许", sentence):
-        return "符合条件的可以：" if conditional else "可以："
-    if re.search(r"有没有|是否有|有.{0,10}吗", question) and re.search(r"支持|鼓励|给予|建立|设立|开展|提供|采取", sentence):
-        return "有："
-    return "依据规定："

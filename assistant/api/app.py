@@ -13,11 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
-from assistant.api.guards import BodyLimitMiddleware, BodyLimits, SecurityHeadersMiddleware
+from assistant.api.guards import BodyLimitMiddleware, BodyLimits, SecurityHeadersMiddleware, TrustedHostMiddleware
 from assistant.api.ratelimit import RateLimiter
 from assistant.api.spread import SpreadConnectionsMiddleware
 from assistant.api.routers import (admin, api_docs, ask, documents, feedback, health, matching,
@@ -108,7 +107,7 @@ def create_app(settings: Settings | None = None, assistant: PolicyAssistant | No
     app.state.feedback_limiter = RateLimiter(settings.feedback_per_minute)
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits(settings.max_request_bytes, settings.max_upload_bytes))
     if "*" not in settings.trusted_hosts:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+        app.add_middleware(TrustedHostMiddleware, allowed=settings.trusted_hosts)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.workers > 1:
         app.add_middleware(SpreadConnectionsMiddleware)

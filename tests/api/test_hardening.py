@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
+from assistant.api.guards import host_name
 from assistant.api.routers.admin import MAX_FILE_NAME_BYTES, safe_filename
 from assistant.limits import MAX_ANSWER_CHARS, MAX_CITATIONS, MAX_QUESTION_CHARS
 
@@ -201,7 +202,16 @@ def test_trusted_hosts_setting(assistant, tmp_path) -> None:
     with TestClient(create_app(settings, assistant=assistant), base_url="http://policy.example.org") as trusted:
         assert trusted.get("/healthz").status_code == 200
     with TestClient(create_app(settings, assistant=assistant), base_url="http://evil.example.com") as other:
-        assert other.get("/healthz").status_code == 400
+        refused = other.get("/healthz")
+        assert refused.status_code == 400  # issue 25.4: a JSON message in Chinese naming the host, not plain text
+        assert "evil.example.com" in refused.json()["error"] and "受信任" in refused.json()["error"]
+    wildcard = settings.model_copy(update={"trusted_hosts": ["*.example.org", "[::1]"]})
+    with TestClient(create_app(wildcard, assistant=assistant), base_url="http://api.example.org:8000") as sub:
+        assert sub.get("/healthz").status_code == 200
+
+
+def test_host_names_without_ports() -> None:
+    assert [host_name(h) for h in ("a.org:80", "[::1]:8000", "::1", "a.org")] == ["a.org", "::1", "::1", "a.org"]
 
 
 def test_long_upload_names_keep_their_suffix() -> None:
