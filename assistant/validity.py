@@ -90,10 +90,38 @@ def resolve(index: PolicyIndex, name: str, titles: dict[str, str] | None = None)
     return (titles if titles is not None else _by_title(index)).get(wanted) if wanted else None
 
 
+def _plain_number(text: str) -> str:
+    """A document number for comparison: brackets and spaces aside (国科发火[2008]172号 = 国科发火〔2008〕172号)."""
+    return re.sub(r"[\[\]〔〕()（）【】\s]", "", text)
+
+
+def earlier_version(index: PolicyIndex, document: StoredDocument, title: str) -> str | None:
+    """The indexed earlier version a document repeals under its own title (原《同名办法》（文号）同时废止):
+    another document of that title, the one with the number the repeal gives if any, else one issued
+    before it; never the document itself."""
+    wanted = _plain_title(title)
+    note = re.search(r"[(（]([^()（）]+)[)）]\s*$", title)
+    others = [d for d in index.documents.values()
+              if d.doc_id != document.doc_id and _plain_title(d.metadata.title) == wanted]
+    if note:
+        numbered = [d for d in others if d.metadata.number and _plain_number(d.metadata.number) in _plain_number(note.group(1))]
+        if numbered:
+            return numbered[0].doc_id
+    earlier = [d for d in others if "" < _issued(d.metadata) < _issued(document.metadata)]
+    return earlier[0].doc_id if earlier else None
+
+
 def resolved_repeals(index: PolicyIndex, document: StoredDocument,
                      titles: dict[str, str] | None = None) -> list[RepealRef]:
-    """What a document repeals, each title resolved to an indexed doc_id when present."""
-    return [RepealRef(title, resolve(index, title, titles)) for title in document.metadata.repeals]
+    """What a document repeals, each title resolved to an indexed doc_id when present; a repeal of
+    its own title is of an earlier version, never of itself."""
+    refs = []
+    for title in document.metadata.repeals:
+        doc_id = resolve(index, title, titles)
+        if doc_id == document.doc_id or (doc_id is None and _plain_title(title) == _plain_title(document.metadata.title)):
+            doc_id = earlier_version(index, document, title)
+        refs.append(RepealRef(title, doc_id))
+    return refs
 
 
 def repealers(index: PolicyIndex) -> dict[str, str]:

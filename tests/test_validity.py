@@ -105,3 +105,32 @@ def test_ranks_order_what_applies_first() -> None:
     states = {name: Validity(status, "") for name, status in
               [("r", REPEALED), ("s", SUPERSEDED), ("e", ENDED), ("n", NOT_YET_IN_FORCE), ("a", AMENDED), ("i", IN_FORCE)]}
     assert current_first(list(states), states) == ["i", "a", "e", "n", "s", "r"]
+
+
+DOCUMENTS2 = Path(__file__).resolve().parents[1] / "bench" / "reader_data" / "documents2"
+SHARED_MORE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "more"
+
+
+def test_a_certificates_term_is_not_the_documents_validity(tmp_path: Path) -> None:
+    """Issue 22: the national 高新技术企业认定管理办法 (in force) says 其资格自颁发证书之日起有效期为三年
+    and was marked 已失效; the Trademark Law's 注册商标的有效期为十年 gave it an expiry too."""
+    banfa = parse_document(read_source(DOCUMENTS2 / "49_gaoxin_jishu_qiye_rending_guanli_banfa.txt")).metadata
+    assert banfa.effective_date == "2016-01-01" and banfa.expiry_date is None
+    law = parse_document(read_source(SHARED_MORE / "21_shangbiaofa_2019.txt")).metadata
+    assert law.expiry_date is None
+    own = parse_document(read_source(DOCUMENTS2 / "52_tianhe_zhichi_gangao_qingnian_chuangxin_chuangye_shishi_banfa.txt"))
+    assert own.metadata.expiry_date == "2026-09-07"  # 本办法自2023年9月8日起施行，有效期3年: its own term
+
+
+def test_a_repeal_of_its_own_title_names_the_earlier_version_never_itself(tmp_path: Path) -> None:
+    """原《高新技术企业认定管理办法》（国科发火[2008]172号）同时废止: the earlier version, with its number."""
+    text = (DOCUMENTS2 / "49_gaoxin_jishu_qiye_rending_guanli_banfa.txt").read_text(encoding="utf-8")
+    alone = index_of(tmp_path, {"banfa2016.txt": text})
+    refs = resolved_repeals(alone, alone.documents["banfa2016"])
+    assert [(r.title, r.doc_id) for r in refs] == [("高新技术企业认定管理办法（国科发火[2008]172号）", None)]
+    assert validities(alone, date(2026, 12, 7))["banfa2016"].status == IN_FORCE
+    earlier = "# 高新技术企业认定管理办法\n\n国科发火〔2008〕172号\n\n2008年4月14日\n\n第一条 为扶持和鼓励高新技术企业的发展，制定本办法。\n"
+    both = index_of(tmp_path, {"banfa2016.txt": text, "banfa2008.md": earlier})
+    assert [r.doc_id for r in resolved_repeals(both, both.documents["banfa2016"])] == ["banfa2008"]
+    states = validities(both, date(2026, 12, 7))
+    assert states["banfa2016"].status == IN_FORCE and states["banfa2008"].status in (REPEALED, SUPERSEDED)

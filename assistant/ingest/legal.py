@@ -58,6 +58,11 @@ _VALID_FOR = re.compile(r"有效期(?:为|是)?\s*(?P<years>\d{1,2}|[一二三�
 _REPEAL = re.compile(r"(?:同时|予以|一并|即行|相应)?废止")
 _TITLE_IN_QUOTES = re.compile(r"《([^《》]{2,80})》")
 _CITING = re.compile(r"(根据|依照|依据|按照|违反|参照|适用)$")
+# the number or date that follows a repealed title and tells one version from another: 《…》（国科发火[2008]172号）
+_VERSION_NOTE = re.compile(r"\s*([(（][^()（）]{2,40}[)）])")
+# a term that is the document's own (本办法…有效期5年, 自…起施行，有效期至…), not a certificate's or a licence's
+_OWN_TERM = re.compile(r"本(?:办法|规定|细则|通知|措施|意见|方案|政策|条例|决定|规则|实施办法|实施细则|若干措施)|施行|实施|印发|发布|执行")
+_OTHER_TERM = re.compile(r"资格|证书|证件|许可证|执照|合同|协议|批准文件|认定|登记|备案|资助期|项目|专利权|商标|期限届满")
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,8 @@ def repealed_titles(text: str) -> list[str]:
             continue
         for found in _TITLE_IN_QUOTES.finditer(sentence[: repeal.start()]):
             if not _CITING.search(sentence[: found.start()].rstrip()):
-                titles.append(found.group(1).strip())
+                note = _VERSION_NOTE.match(sentence, found.end())
+                titles.append(found.group(1).strip() + (note.group(1) if note else ""))
     return list(dict.fromkeys(titles))
 
 
@@ -179,12 +185,25 @@ def _self_effective(text: str, promulgated: str | None, date: str | None) -> str
     return first_date(when) or promulgated or date
 
 
+def _own_terms(text: str) -> list[str]:
+    """The sentences that state the document's own term: they name it (本办法) or its taking effect,
+    and no certificate, qualification, licence or contract comes before the 有效期 they state
+    (``其资格自颁发证书之日起有效期为三年`` is a certificate's term, not the 办法's)."""
+    own = []
+    for sentence in re.split(r"[。；;\n]", text):
+        at = sentence.find("有效期")
+        if at >= 0 and _OWN_TERM.search(sentence) and not _OTHER_TERM.search(sentence[:at]):
+            own.append(sentence)
+    return own
+
+
 def _expiry(text: str, start: str | None) -> str | None:
-    if until := _VALID_UNTIL.search(text):
-        return first_date(until.group("date"))
-    if (span := _VALID_FOR.search(text)) and start:
-        raw = span.group("years")
-        return add_years(start, int(raw) if raw.isdigit() else chinese_to_int(raw))
+    for sentence in _own_terms(text):
+        if until := _VALID_UNTIL.search(sentence):
+            return first_date(until.group("date"))
+        if (span := _VALID_FOR.search(sentence)) and start:
+            raw = span.group("years")
+            return add_years(start, int(raw) if raw.isdigit() else chinese_to_int(raw))
     return None
 
 

@@ -297,7 +297,7 @@ def test_notice_fields_from_its_information_table(tmp_path: Path) -> None:
     assert meta.promulgated_date == "2031-03-09"
     assert meta.effective_date == meta.date  # 自印发之日起施行: the document's own date
     assert meta.expiry_date is not None and meta.expiry_date.startswith("2036-")
-    assert meta.repeals == ("江北省专利资助资金管理暂行办法",)
+    assert meta.repeals == ("江北省专利资助资金管理暂行办法（江北市监规〔2025〕1号）",)  # the version it repeals
 
 
 def test_sidecar_sets_legal_fields(tmp_path: Path) -> None:
