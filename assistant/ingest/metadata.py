@@ -99,9 +99,38 @@ def find_number(text: str) -> str | None:
     return None
 
 
+SIGNATURE_LINES = 6  # a notice signs off in its last lines: 东莞市知识产权局 / 2017年8月1日
+
+
+def _is_org_line(line: str) -> bool:
+    parts = line.split()
+    return bool(parts) and all(re.search(_ORG_SUFFIX + "$", p) and len(p) <= 25 for p in parts)
+
+
+def signature_block(text: str) -> tuple[list[str], str | None]:
+    """(issuing bodies, signing date) of the sign-off at the end of a notice: one or more lines of
+    bodies, then a line holding only a date; ([], None) when the document ends otherwise."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][-SIGNATURE_LINES:]
+    for at in range(len(lines) - 1, 0, -1):
+        line = lines[at]
+        if len(line) <= 16 and (CN_DATE.fullmatch(line) or ISO_DATE.fullmatch(line)) and _is_org_line(lines[at - 1]):
+            orgs: list[str] = []
+            for above in reversed(lines[:at]):
+                if not _is_org_line(above):
+                    break
+                orgs = above.split() + orgs
+            values = dates_in(line)
+            return orgs, values[0] if values else None
+    return [], None
+
+
 def find_date(text: str, raw_text: str) -> str | None:
-    """The signing date (a line holding only a date), else the first date of the cleaned header,
-    else the page's publication date."""
+    """The signing date: the sign-off's at the end of a notice, else a line holding only a date in
+    the header, else the first date of the cleaned header, else the page's publication date (a date
+    the text cites, 专利申请日在2016年2月23日及之前, is no signing date when a sign-off gives one)."""
+    signed = signature_block(text)[1]
+    if signed:
+        return signed
     lines = _header_lines(text, 60)
     for line in lines:
         if len(line) <= 16 and (CN_DATE.fullmatch(line) or ISO_DATE.fullmatch(line) or PACKED_DATE.fullmatch(line)):
@@ -128,13 +157,15 @@ def find_issuer(text: str, title: str) -> tuple[str | None, str | None]:
                 return issuer, publisher
     orgs: list[str] = []
     for line in lines[:25]:  # a signature block of issuing bodies, several to a line
-        parts = line.split()
-        if parts and all(re.search(_ORG_SUFFIX + "$", p) and len(p) <= 25 for p in parts):
-            orgs.extend(parts)
+        if _is_org_line(line):
+            orgs.extend(line.split())
         elif orgs:
             break
     if orgs:
         return "、".join(orgs), publisher
+    signed = signature_block(text)[0]  # a notice's sign-off at its end
+    if signed:
+        return "、".join(signed), publisher
     for line in lines[:8]:  # a legislature's adoption line: 2022年3月29日 广东省第十三届人民代表大会常务委员会…通过
         found = re.search(r"日\s*(?P<body>[\u4e00-\u9fa5]{2,10}?)第[\u4e00-\u9fa5]+届(?P<org>人民代表大会常务委员会|人民代表大会)", line)
         if found:

@@ -4,7 +4,8 @@ import pytest
 
 from assistant.ingest.cleaner import clean_text
 from assistant.ingest.metadata import extract_metadata
-from assistant.ingest.pipeline import bundled_corpus_dir
+from assistant.ingest.pipeline import bundled_corpus_dir, parse_document
+from assistant.ingest.reader import read_source
 from tests.conftest import EXTRA_DIR
 
 
@@ -65,3 +66,16 @@ def test_markdown_law_metadata(name: str, title: str, jurisdiction: str, level: 
 def test_untitled_single_line_document_gets_a_usable_title() -> None:
     found = meta(EXTRA_DIR / "01_guojia_zscq_fangguanfu_tongzhi_jiedu.txt")
     assert found.title and len(found.title) <= 40 and "来源" not in found.title
+
+
+def test_a_notice_is_signed_at_its_end() -> None:
+    """Issue 22: the issuer and date of a city funding notice are in its sign-off (东莞市知识产权局 on
+    one line, 2017年8月15日 on the next), not in its header; a date the notice cites is not its date."""
+    from assistant.ingest.metadata import signature_block
+    from tests.conftest import SHARED
+
+    notice = read_source(SHARED / "corpus" / "more" / "36_dongguan_2017_shi_zhuanli_cujin_xiangmu_shenbao_tongzhi.txt")
+    meta = parse_document(notice).metadata
+    assert (meta.issuer, meta.date) == ("东莞市知识产权局", "2017-08-15")
+    assert signature_block(notice.text) == (["东莞市知识产权局"], "2017-08-15")
+    assert signature_block("第一条 甲。\n第二条 本办法自2020年1月1日起施行。") == ([], None)
