@@ -156,15 +156,28 @@ def successors(index: PolicyIndex) -> dict[str, str]:
     for newer in index.documents.values():
         if newer.metadata.supersedes and newer.metadata.supersedes in index.documents:
             found[newer.metadata.supersedes] = newer.doc_id
-    # only a document of the same place and level can replace another: compare within those groups
-    groups: dict[tuple, list[StoredDocument]] = {}
+    # only a document of the same place and level can replace another, and only by _replacement_key's
+    # two rules: a later plan (both have periods) or a later version of the same title.  Each document
+    # is compared with those two groups only, not with every document of its place (issue 26: the
+    # national documents of a large index were compared pair by pair)
+    plans: dict[tuple, list[StoredDocument]] = {}
+    titled: dict[tuple, list[StoredDocument]] = {}
     for document in index.documents.values():
-        groups.setdefault((document.metadata.region_code, document.metadata.level), []).append(document)
+        meta = document.metadata
+        place = (meta.region_code, meta.level)
+        titled.setdefault((*place, _plain_title(meta.title)), []).append(document)
+        if meta.period:
+            plans.setdefault(place, []).append(document)
     for older in index.documents.values():
         if older.doc_id in found:
             continue
-        keyed = [(key, newer.doc_id) for newer in groups[(older.metadata.region_code, older.metadata.level)]
-                 if newer is not older and (key := _replacement_key(older.metadata, newer.metadata))]
+        meta = older.metadata
+        place = (meta.region_code, meta.level)
+        candidates = [n for n in titled[(*place, _plain_title(meta.title))] if not (meta.period and n.metadata.period)]
+        if meta.period:
+            candidates += plans[place]
+        keyed = [(key, newer.doc_id) for newer in candidates
+                 if newer is not older and (key := _replacement_key(meta, newer.metadata))]
         if keyed:
             found[older.doc_id] = min(keyed)[1]
     return found

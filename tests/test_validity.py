@@ -134,3 +134,38 @@ def test_a_repeal_of_its_own_title_names_the_earlier_version_never_itself(tmp_pa
     assert [r.doc_id for r in resolved_repeals(both, both.documents["banfa2016"])] == ["banfa2008"]
     states = validities(both, date(2026, 12, 7))
     assert states["banfa2016"].status == IN_FORCE and states["banfa2008"].status in (REPEALED, SUPERSEDED)
+
+
+def every_pair_successors(index: PolicyIndex) -> dict[str, str]:
+    """The reference: every document of a place and level against every other (the old way)."""
+    from assistant.validity import _replacement_key
+
+    found = {n.metadata.supersedes: n.doc_id for n in index.documents.values()
+             if n.metadata.supersedes and n.metadata.supersedes in index.documents}
+    for older in index.documents.values():
+        if older.doc_id in found:
+            continue
+        keyed = [(key, newer.doc_id) for newer in index.documents.values()
+                 if newer is not older and (newer.metadata.region_code, newer.metadata.level)
+                 == (older.metadata.region_code, older.metadata.level)
+                 and (key := _replacement_key(older.metadata, newer.metadata))]
+        if keyed:
+            found[older.doc_id] = min(keyed)[1]
+    return found
+
+
+def test_successors_match_the_every_pair_reference(tmp_path: Path) -> None:
+    """Issue 26: successors compares a document with the plans and the same-titled documents of its
+    place only; on versions, plans and unrelated documents it finds what every pair finds."""
+    from assistant.validity import successors
+
+    files = {f"v{year}.md": f"# 江北省专利条例\n\n{year}年3月1日 江北省人民代表大会常务委员会通过\n\n第一条 甲。\n"
+             for year in (2005, 2012, 2020)}
+    files.update({f"plan{first}.md": f"# 江北省知识产权规划（{first}-{first + 4}年）\n\n一、目标\n\n到{first + 4}年，专利增长。\n"
+                  for first in (2011, 2016, 2021)})
+    files.update({f"other{i}.md": f"# 江北省第{i}号办法\n\n2019年5月{i}日\n\n第一条 乙。\n" for i in range(1, 6)})
+    files["city.md"] = "# 江北市专利条例\n\n2021年3月1日 江北市人民代表大会常务委员会通过\n\n第一条 丙。\n"
+    index = index_of(tmp_path, files)
+    found = successors(index)
+    assert found == every_pair_successors(index)
+    assert found["v2005"] == "v2012" and found["v2012"] == "v2020" and found["plan2011"] == "plan2016"
