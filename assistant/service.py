@@ -32,7 +32,7 @@ from assistant.retrieval.choice import make_retriever
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
 from assistant.ingest.overrides import MetadataOverrides
-from assistant.store.updater import IndexUpdater, UpdateReport, ingester
+from assistant.store.updater import IndexUpdater, UpdateReport, index_snapshot, ingester
 from assistant.store.index import (
     IndexNotFoundError,
     IndexProblem,
@@ -145,9 +145,10 @@ def build_index(settings: Settings, paths: list[Path] | None = None, encoder: En
                 show_progress: bool = False) -> IngestReport:
     """Ingest files (the bundled corpus by default), embed them and save the index atomically."""
     started = time.perf_counter()
+    start = index_snapshot(settings)  # before the model loads and the corpus is parsed: uploads meanwhile are kept
     encoder = encoder or ingest_encoder(settings)  # local, or passages through Ray (EMBED_BACKEND): checked first
     result = ingester(settings).run(paths or [bundled_corpus_dir()])
-    index, merged = IndexUpdater(settings, encoder).rebuild(result.documents, show_progress=show_progress)
+    index, merged = IndexUpdater(settings, encoder).rebuild(result.documents, show_progress=show_progress, start=start)
     return IngestReport(result, settings.index_dir, len(index.documents), len(index.chunks),
                         time.perf_counter() - started, merged)
 

@@ -75,6 +75,22 @@ def concurrent_changes(start: dict[str, Any], now: dict[str, Any]) -> tuple[list
     return sorted(changed), sorted(removed)
 
 
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """The live version and its documents' manifest entries at one moment: what a rebuild started from."""
+
+    version: str | None
+    documents: dict[str, Any]
+
+
+def index_snapshot(settings: Settings) -> IndexSnapshot:
+    """Taken by ``ingest`` before anything slow (loading the model, parsing the corpus), so that an
+    upload acknowledged in that time counts as a change made while the build ran."""
+    version = version_name(settings.index_dir)
+    documents = read_manifest(settings.index_dir, settings.index_dir / VERSIONS / version)["documents"] if version else {}
+    return IndexSnapshot(version, documents)
+
+
 @dataclass
 class UpdateReport:
     added: list[str] = field(default_factory=list)
@@ -221,15 +237,17 @@ class IndexUpdater:
         report.seconds = time.perf_counter() - started
         return report
 
-    def rebuild(self, documents: list[ParsedDocument], show_progress: bool = False) -> tuple[PolicyIndex, list[str]]:
+    def rebuild(self, documents: list[ParsedDocument], show_progress: bool = False,
+                start: IndexSnapshot | None = None) -> tuple[PolicyIndex, list[str]]:
         """A fresh index of exactly these documents (``ingest``).  Embedding runs outside the lock, so
         an upload or removal may finish meanwhile: at commit time, under the lock, a changed index is
         merged — documents added or replaced since the start are kept in their acknowledged version,
         documents removed since the start stay removed unless this build brings new content for them.
-        Returns the saved index and the ids taken over from the concurrent change."""
-        start_version = version_name(self.settings.index_dir)
-        start = (read_manifest(self.settings.index_dir, self.settings.index_dir / VERSIONS / start_version)["documents"]
-                 if start_version else {})
+        Returns the saved index and the ids taken over from the concurrent change.  ``start``: the
+        snapshot the build began from (:func:`index_snapshot`, taken before the documents were parsed);
+        now, when not given."""
+        snapshot = start or index_snapshot(self.settings)
+        start_version, start = snapshot.version, snapshot.documents
         index, _ = self.builder.run(documents, show_progress=show_progress)
         with index_lock(self.settings.index_dir):
             if version_name(self.settings.index_dir) == start_version:

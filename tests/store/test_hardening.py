@@ -119,3 +119,43 @@ def test_the_version_and_current_are_fsynced_before_they_count(tmp_path, session
     assert synced[-1] == str(index_dir)  # and the switch
     assert not list(index_dir.glob(f".{CURRENT}.*.tmp")) and not (index_dir / VERSIONS / ".half.partial").exists()
     assert load_index(index_dir, session_settings.model).version == final.name
+
+
+def test_an_upload_acknowledged_while_the_corpus_is_parsed_is_kept(tmp_path, encoder, monkeypatch) -> None:
+    """Issue 25.3: the rebuild took the live version only after the model had loaded and the corpus
+    was parsed, so an upload acknowledged in that window was lost."""
+    import assistant.service as service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(bundled_corpus_dir() / f"{ZIBO}.txt", corpus)
+    upload = tmp_path / "upload" / "plan.txt"
+    upload.parent.mkdir()
+    upload.write_text(as_text(), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index(settings, [corpus], encoder=encoder)
+
+    parsing, gate = threading.Event(), threading.Event()
+    real_ingester = service.ingester
+
+    class HeldIngester:
+        def __init__(self, settings):
+            self._ingester = real_ingester(settings)
+
+        def run(self, paths):
+            result = self._ingester.run(paths)
+            parsing.set()
+            assert gate.wait(120), "the test never opened the gate"
+            return result
+
+    monkeypatch.setattr(service, "ingester", HeldIngester)
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(report=build_index(settings, [corpus], encoder=encoder)))
+    thread.start()
+    assert parsing.wait(120), "the ingest never parsed"
+    assert IndexUpdater(settings, encoder).add([upload]).added == ["plan"]  # acknowledged (201)
+    gate.set()
+    thread.join(120)
+
+    assert outcome["report"].merged == ["plan"]
+    assert set(load_index(settings.index_dir, settings.model).documents) == {ZIBO, "plan"}
