@@ -44,7 +44,8 @@ def start_gated_ingest(settings: Settings, paths: list[Path], encoder) -> tuple[
     return gated, thread, outcome
 
 
-def test_an_upload_acknowledged_during_an_ingest_is_kept(tmp_path, encoder) -> None:
+def indexed_corpus_and_upload(tmp_path: Path, encoder) -> tuple[Path, Path, Settings]:
+    """A one-document corpus, indexed, and a file ready to upload while the next ingest runs."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(bundled_corpus_dir() / f"{ZIBO}.txt", corpus)
@@ -53,6 +54,11 @@ def test_an_upload_acknowledged_during_an_ingest_is_kept(tmp_path, encoder) -> N
     upload.write_text(as_text(), encoding="utf-8")
     settings = Settings(index_dir=tmp_path / "index")
     build_index(settings, [corpus], encoder=encoder)
+    return corpus, upload, settings
+
+
+def test_an_upload_acknowledged_during_an_ingest_is_kept(tmp_path, encoder) -> None:
+    corpus, upload, settings = indexed_corpus_and_upload(tmp_path, encoder)
 
     gated, thread, outcome = start_gated_ingest(settings, [corpus], encoder)
     acknowledged = IndexUpdater(settings, encoder).add([upload])  # what POST /api/documents answers 201 on
@@ -126,14 +132,7 @@ def test_an_upload_acknowledged_while_the_corpus_is_parsed_is_kept(tmp_path, enc
     was parsed, so an upload acknowledged in that window was lost."""
     import assistant.service as service
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(bundled_corpus_dir() / f"{ZIBO}.txt", corpus)
-    upload = tmp_path / "upload" / "plan.txt"
-    upload.parent.mkdir()
-    upload.write_text(as_text(), encoding="utf-8")
-    settings = Settings(index_dir=tmp_path / "index")
-    build_index(settings, [corpus], encoder=encoder)
+    corpus, upload, settings = indexed_corpus_and_upload(tmp_path, encoder)
 
     parsing, gate = threading.Event(), threading.Event()
     real_ingester = service.ingester
