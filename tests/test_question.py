@@ -51,3 +51,13 @@ def test_english_place_and_typos_are_understood() -> None:
 )
 def test_unit_abbreviations(mention: str, unit: str, expected: bool) -> None:
     assert unit_matches(mention, unit) is expected
+
+
+def test_a_one_letter_title_names_no_document() -> None:
+    """Issue 25.11: an upload titled "s" matched inside "patents" and took the question over."""
+    from assistant.understanding.references import document_name, named_documents
+
+    names = [document_name("s", "s", None, None),
+             document_name("zj", "浙江省专利条例", "浙江", "浙江省")]
+    assert document_name("s", "s", None, None).named_in("What patents does Zhejiang support?") == 0.0
+    assert named_documents("浙江省专利条例 patents subsidies", names) == ["zj"]

@@ -18,6 +18,8 @@ DOCUMENT_KINDS = ("实施意见", "若干规定", "行动计划", "工作方案"
                   "方案", "计划", "意见", "通知", "决定", "细则", "解读")
 _KIND_ALIASES = {"规划": ("规划", "计划"), "计划": ("计划", "规划"), "意见": ("意见",), "通知": ("通知", "解读")}
 _QUOTED_TITLE = re.compile(r"《([^》]{2,60})》")
+# a title shorter than this (an upload titled "s") names no document by appearing inside a question's words
+MIN_NAMED_TITLE_CHARS = 3
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class DocumentName:
     def named_in(self, text: str) -> float:
         """How surely the text names this document: 0 (not at all) to 1 (by title)."""
         title = self.title.strip("《》“”\"")
-        if title and title in text:
+        if len(title) >= MIN_NAMED_TITLE_CHARS and title in text:
             return 1.0
         if self.number and _plain_number(self.number) in _plain_number(text):
             return 1.0
