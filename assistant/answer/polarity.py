@@ -19,23 +19,25 @@ from assistant.reading.learned import LinearModel
 SURE = 0.65  # the answer says yes when P(yes) ≥ SURE, no when ≤ 1 − SURE (chosen on folds: bench/train_reader.py)
 UNSURE = "依据规定："
 
+# the sentence's words, each list the hand rule's (kept as it was: its verdict is a column) and more
+_PROHIBITION_WORDS = r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用"
+_EXCEPTION_WORDS = r"除外|但是|但"
+_CONDITION_WORDS = (r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批准|决定)|符合.{1,24}条件|在.{1,24}(情况|情形)下|前提|"
+                    r"方可|才能")
 _Q_NEGATIVE = re.compile(r"不用|不需要|不必|无需|不能|不得|不可以|不会|不算|不是|不属于|没有|不给|不交|不要|免|不受")
-_NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|不视为|"
-                       r"不构成|不承担|不影响|不要求|不作为|不经|无须|免予|免除|严禁|未经")
+_NEGATIVE = re.compile(_PROHIBITION_WORDS + r"|不视为|不构成|不承担|不影响|不要求|不作为|不经|无须|免予|免除|严禁|未经")
 _PERMISSION = re.compile(r"可以|有权|允许|可|准予|予以|给予|享受|支持|鼓励")
 _OBLIGATION = re.compile(r"应当|必须|须|需|要求|负责")
-_EXCEPTION = re.compile(r"除外|但是|但|另有规定|另有约定")
-_CONDITION = re.compile(r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批准|决定)|符合.{1,24}条件|在.{1,24}(情况|情形)下|前提|方可|才能")
+_EXCEPTION = re.compile(_EXCEPTION_WORDS + r"|另有规定|另有约定")
+_CONDITION = re.compile(_CONDITION_WORDS)
 _ASKS_NEED = re.compile(r"需要|需不需要|要不要|是否需要|必须|用不用|得不得|要求|必需|一定要|do .*have to|must|need", re.I)
 _ASKS_MAY = re.compile(r"能不能|可不可以|可以吗|能否|能.{0,12}吗|可以.{0,12}吗|允许|让不让|行不行|can |may |allowed", re.I)
 _ASKS_IS = re.compile(r"是不是|是否|算不算|属不属于|属于.{0,12}吗|算.{0,12}吗|是.{0,12}吗|is |are |does |do ", re.I)
 _ASKS_HAS = re.compile(r"有没有|是否有|有.{0,10}吗|any ", re.I)
 
-# the hand rule's own words (its verdicts are columns of the model, and the answer when no model is stored)
-_RULE_NEGATIVE = re.compile(r"不得|禁止|不能|不予|不可|无需|不需要|不必|不属于|不适用|不再|不受理|不计入|不纳入|不占用|废止|失效")
-_RULE_EXCEPTION = re.compile(r"除外|但是|但")
-_RULE_CONDITION = re.compile(r"(的|时)，(可以|应当|由)|经.{1,24}(同意|批准|决定)|符合.{1,24}条件|在.{1,24}(情况|情形)下|前提|"
-                             r"方可|才能|之前|以前")
+_RULE_NEGATIVE = re.compile(_PROHIBITION_WORDS + r"|废止|失效")
+_RULE_EXCEPTION = re.compile(_EXCEPTION_WORDS)
+_RULE_CONDITION = re.compile(_CONDITION_WORDS + r"|之前|以前")
 _RULE_YES = ("可以：", "符合条件的可以：", "需要：", "需要（有条件）：", "有：", "已施行：", "可以不予：")
 _STANDING = ("已废止：", "已施行：")  # the document's own standing, not a yes or no the model weighs
 _RULE_NO = ("不能：", "不需要：", "一般不能，但有例外：", "已废止：")

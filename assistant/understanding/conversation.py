@@ -88,8 +88,3 @@ def follow_up(question: str, history: list[Turn]) -> FollowUp:
     if new_places:  # a question about another place, with its own words: read there, with the old words
         return FollowUp(f"{previous} {question.strip()}")
     return FollowUp(question.strip(), context=previous, previous_answer=history[-1].answer)
-
-
-def resolve_follow_up(question: str, history: list[Turn]) -> str:
-    """The question as the conversation makes it (the previous question joined to a continuation)."""
-    return follow_up(question, history).resolved
