@@ -18,6 +18,9 @@ from assistant.reading.learned import LinearModel, stored_model
 from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, FollowUp, follow_up, is_orphan_follow_up
+from assistant.eligibility.answer import eligibility_answer
+from assistant.eligibility.checker import EligibilityChecker
+from assistant.eligibility.figures import read_figures
 from assistant.embedding.encoder import Encoder
 from assistant.embedding.ray_batch import RayEncoder, RayJobConfig, require_ray
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
@@ -31,6 +34,7 @@ from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.choice import make_retriever
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
+from assistant.text.company import ASKS_ELIGIBILITY
 from assistant.ingest.overrides import MetadataOverrides
 from assistant.store.updater import IndexUpdater, UpdateReport, index_snapshot, ingester
 from assistant.store.index import (
@@ -163,6 +167,7 @@ class LoadedIndex:
     composer: AnswerComposer
     matcher: ProfileMatcher
     answerable: LinearModel | None = None  # the learned abstention model (reader_model.json)
+    eligibility: EligibilityChecker | None = None
 
 
 class PolicyAssistant:
@@ -194,6 +199,7 @@ class PolicyAssistant:
             matcher=ProfileMatcher(index, self.encoder, self.settings.today, self.settings.match_other_audiences,
                                    self.settings.match_level_prior, standing),
             answerable=stored_model("answerable", SIGNALS),
+            eligibility=EligibilityChecker(index),
         )
 
     @property
@@ -261,7 +267,9 @@ class PolicyAssistant:
             reading = read_in_conversation(state.reader, follow, top_k or self.settings.top_k, filters)
             analysis = reading.analysis
             abstention = decide(reading, state.index, state.reader.names, state.answerable)
-            answer = state.composer.run(reading, abstention, facet_gaps(reading))
+            answer = None if abstention else self._answer_eligibility(state, follow.text, reading)
+            if answer is None:
+                answer = state.composer.run(reading, abstention, facet_gaps(reading))
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
@@ -297,6 +305,17 @@ class PolicyAssistant:
     def match(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
         """The measures that apply to an enterprise profile (raises ProfileError for a bad location)."""
         return self.current().matcher.run(profile, limit=limit, exclude_ended=exclude_ended)
+
+    def _answer_eligibility(self, state: LoadedIndex, text: str, reading: Reading) -> Answer | None:
+        """"我们营收3亿元，能申请质押贴息吗？": a question stating the company's own figures and asking whether it
+        qualifies gets the verdict on the measure read, with the deciding clause cited."""
+        if not ASKS_ELIGIBILITY.search(text):
+            return None
+        read = read_figures(text, self.settings.today)
+        if not read.figures.stated():
+            return None
+        assessment = state.eligibility.run(text, read.figures, reading.clauses(), self.settings.today)
+        return None if assessment is None else eligibility_answer(text, assessment, reading.analysis.intent)
 
     @staticmethod
     def _answer_profile(state: LoadedIndex, analysis: QuestionAnalysis) -> Answer | None:

@@ -102,6 +102,12 @@ class Reading:
                     merged.append(reading.hits[rank])
         return merged
 
+    def clauses(self) -> list[Chunk]:
+        """The clauses read, best first: those of the facets' best sentences in their order, then the rest of
+        the hits, each once."""
+        ordered = [s.candidate.chunk for f in self.facets for s in f.ranked] + [h.chunk for h in self.hits]
+        return list({c.chunk_id: c for c in ordered}.values())
+
 
 class Reader:
     def __init__(self, index: PolicyIndex, retriever: HybridRetriever, standing: dict[str, Validity] | None = None,

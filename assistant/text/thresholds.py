@@ -48,6 +48,8 @@ class Figure:
     kind: str
     value: float
     text: str
+    start: int = -1  # offsets in the question (-1: not known)
+    end: int = -1
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,14 @@ def stated_figures(question: str) -> list[Figure]:
     for quantity in find_quantities(question):
         value = _normalised(quantity)
         if quantity.kind in COMPARED_KINDS and value is not None:
-            figures.append(Figure(quantity.kind, value, quantity.text))
+            figures.append(Figure(quantity.kind, value, quantity.text, quantity.start, quantity.end))
             taken.append((quantity.start, quantity.end))
     for match in _SCALED.finditer(question):
         if any(match.start() < e and s < match.end() for s, e in taken):
             continue
         value = number_value(match.group("n"))
         if value is not None:
-            figures.append(Figure(MONEY, value * _SCALES[match.group("scale")], match.group(0)))
+            figures.append(Figure(MONEY, value * _SCALES[match.group("scale")], match.group(0), *match.span()))
     return figures
 
 
