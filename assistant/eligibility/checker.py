@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from assistant.eligibility.figures import CompanyFigures, format_value, money
-from assistant.eligibility.terms import EXCLUSION, QUALIFICATION, Benefit, Condition, Deadline, Terms, read_terms
+from assistant.eligibility.figures import CompanyFigures, age_text, format_value, money
+from assistant.eligibility.terms import EXCLUSION, LOCATION, QUALIFICATION, Benefit, Condition, Deadline, Terms, read_terms
 from assistant.geo import gazetteer
 from assistant.models import Chunk
 from assistant.store.index import PolicyIndex, StoredDocument
@@ -32,7 +32,7 @@ from assistant.text.thresholds import CHECK, FAILS, MEETS, Threshold, holds
 from assistant.text.tokens import bigrams
 from assistant.validity import Validity, repealers, successors, validity
 
-CONDITION_SECTION = re.compile(r"条件|对象|范围|资格|要求|标准|适用|认定|遴选")
+CONDITION_SECTION = re.compile(r"条件|对象|范围|资格|要求|适用|遴选")
 OWN_CLAUSE_BONUS = 0.5  # the benefit in the reader's best clause is preferred at equal wording
 RANK_BONUS = 0.1  # and those of the clauses retrieved next, by rank
 TERMS_KEPT = 2048  # clauses whose terms are kept
@@ -136,8 +136,7 @@ class EligibilityChecker:
             own = read_terms(chunk.text, year)
             shift = chunk.start
             self._terms[chunk.chunk_id] = Terms(
-                [Condition(c.field, c.relation, c.value, c.text, c.start + shift, c.end + shift, c.name)
-                 for c in own.conditions],
+                [replace(c, start=c.start + shift, end=c.end + shift) for c in own.conditions],
                 [Benefit(b.start + shift, b.end + shift, b.amounts, b.cap, b.share, b.base) for b in own.benefits],
                 [Deadline(d.day, d.start + shift, d.end + shift) for d in own.deadlines],
                 [(a + shift, b + shift) for a, b in own.unread])
@@ -174,7 +173,9 @@ class EligibilityChecker:
             for condition in clause.terms.conditions:
                 if self._another_measures(condition, clause, benefit):
                     continue
-                assessment.checks.append(self._check(condition, clause.chunk, figures, today))
+                check = self._check(condition, clause.chunk, figures, today)
+                if check is not None:
+                    assessment.checks.append(check)
             assessment.unread += [(clause.chunk, a, b) for a, b in clause.terms.unread
                                   if (benefit and benefit[1].start <= a < benefit[1].end)
                                   or (depth < len(_path(clause.chunk)) and depth != 99)]
@@ -212,27 +213,48 @@ class EligibilityChecker:
         _, _, chunk, benefit = max(scored, key=lambda item: (item[0], item[1]))
         return chunk, benefit
 
-    def _check(self, condition: Condition, chunk: Chunk, figures: CompanyFigures, today: date) -> Check:
+    def _check(self, condition: Condition, chunk: Chunk, figures: CompanyFigures, today: date) -> Check | None:
         if condition.field == QUALIFICATION:
             if condition.name in figures.qualifications:
                 return Check(condition, MEETS, "已具备", chunk, condition.start, condition.end)
             if condition.name in figures.lacks:
                 return Check(condition, FAILS, "不具备", chunk, condition.start, condition.end)
             return Check(condition, CHECK, "", chunk, condition.start, condition.end)
+        if condition.field == LOCATION:
+            return self._place_check(condition, chunk, figures)  # None: the words name no place
         if condition.field == EXCLUSION:
             outcome = FAILS if figures.funded_before else MEETS if figures.funded_before is False else CHECK
             if outcome == CHECK:  # not stated: assumed not funded, and said so
                 outcome = MEETS
             return Check(condition, outcome, "已获同类资助" if figures.funded_before else "未说明",
                          chunk, condition.start, condition.end)
+        for name, relation, bar in condition.when:  # a tier: only the company's own tier applies
+            selector = figures.value(name, today)
+            if selector is None:
+                return Check(condition, CHECK, "", chunk, condition.start, condition.end)
+            if not holds(selector, Threshold("", bar, relation, "", 0, 0)):
+                return None
         value = figures.value(condition.field, today)
         if value is None:
             return Check(condition, CHECK, "", chunk, condition.start, condition.end)
         threshold = Threshold("", condition.value or 0.0, condition.relation or ">=", condition.text, 0, 0)
-        shown = format_value(condition.field, figures.registered_on if condition.field == "registered_on"
-                             else getattr(figures, condition.field, None) or round(value, 1))
+        shown = age_text(figures.registered_on, today) if condition.field == "registered_on" else \
+            format_value(condition.field, getattr(figures, condition.field, None) or round(value, 1))
         return Check(condition, MEETS if holds(value, threshold) else FAILS, shown, chunk, condition.start,
                      condition.end)
+
+    @staticmethod
+    def _place_check(condition: Condition, chunk: Chunk, figures: CompanyFigures) -> Check | None:
+        """A company registered elsewhere than the place a clause names fails; one that names no place is asked."""
+        places = gazetteer()
+        required = places.find(condition.name)
+        if not required:  # 本市, 辖区 (the document's own place, checked by _location), or no place at all
+            return None
+        if not figures.location:
+            return Check(condition, CHECK, "", chunk, condition.start, condition.end)
+        found = places.find(figures.location)
+        inside = any(place.within(region) or place == region for place in found for region in required)
+        return Check(condition, MEETS if inside else FAILS, figures.location, chunk, condition.start, condition.end)
 
     def _location(self, document: StoredDocument, figures: CompanyFigures, measure: Chunk,
                   sentenced: list[_Sentenced]) -> list[Check]:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel, Field
 
 from assistant.geo import gazetteer
-from assistant.text.company import AGE, ATTRIBUTES, BY_FIELD, EMPLOYEES, Attribute, qualifications_named
+from assistant.text.company import AGE, ATTRIBUTES, BY_FIELD, EMPLOYEES, HELD, SOUGHT, Attribute, qualifications_named
 from assistant.text.numbers import COUNT, DATE, DURATION, MONEY, PERCENT, find_quantities
 from assistant.text.thresholds import Figure, days, stated_figures
 
@@ -84,8 +84,9 @@ class ReadFigures:
 
 
 def _normalised(text: str) -> str:
-    """Latin shorthands of scale made Chinese (500w -> 500万, 3个亿 -> 3亿), keeping every offset's meaning."""
-    return _LATIN_SCALE.sub(lambda m: m.group(1) + _LATIN_SCALES[m.group(2)], text)
+    """Latin shorthands of scale made Chinese (500w -> 500万, 3个亿 -> 3亿), half a year made months."""
+    text = _LATIN_SCALE.sub(lambda m: m.group(1) + _LATIN_SCALES[m.group(2)], text)
+    return re.sub(r"(?<![一二两三四五六七八九十\d])半年", "6个月", text)
 
 
 def _phrase_before(text: str, start: int) -> str:
@@ -160,8 +161,9 @@ def read_figures(text: str, today: date) -> ReadFigures:
         values["registered_on"] = registered[0]
         understood.append(f"{registered[1]} → 注册日期 {registered[0].isoformat()}")
     held, lacked = [], []
-    for qualification, has, _, _ in qualifications_named(text):
-        (held if has else lacked).append(qualification.name)
+    for qualification, status, _, _ in qualifications_named(text):
+        if status != SOUGHT:
+            (held if status == HELD else lacked).append(qualification.name)
     if held or lacked:
         values["qualifications"], values["lacks"] = list(dict.fromkeys(held)), list(dict.fromkeys(lacked))
         understood.extend([f"资质：{'、'.join(dict.fromkeys(held))}"] if held else [])
@@ -201,3 +203,11 @@ def money(value: float) -> str:
         return f"{value / 1e4:g}万元"
     return f"{value:g}元"
 
+
+
+def age_text(registered_on: date, today: date) -> str:
+    """成立约2年（2022-01-01注册）, 成立约6个月（…）."""
+    months = (today.year - registered_on.year) * 12 + today.month - registered_on.month
+    age = f"{months // 12}年" + (f"{months % 12}个月" if months % 12 and months < 36 else "") if months >= 12 \
+        else f"{max(months, 0)}个月"
+    return f"成立约{age}（{registered_on.isoformat()}注册）"

@@ -11,15 +11,20 @@ own sentence, so the answer can quote it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from assistant.text.company import AGE, ATTRIBUTES, BY_FIELD, Attribute, qualifications_named
+from assistant.text.company import AGE, ATTRIBUTES, BY_FIELD, LACKS, RD_SPEND, Attribute, qualifications_named
 from assistant.text.numbers import COUNT, DATE, DURATION, MONEY, PERCENT, find_quantities
 from assistant.text.sentences import spans
-from assistant.text.thresholds import AT_LEAST, AT_MOST, Threshold, thresholds
+from assistant.text.thresholds import AT_LEAST, AT_MOST, OVER, UNDER, Threshold, thresholds
 
-QUALIFICATION, EXCLUSION = "qualification", "funded_before"
+QUALIFICATION, EXCLUSION, LOCATION = "qualification", "funded_before", "location"
+# 在东莞市内注册, 在广东省境内注册, 在天河区依法登记注册, 落户天河区: the place a company must be registered in
+REGISTERED_IN = re.compile(r"(?:在|于)(?P<where>[^，。；,;在于]{2,14}?)(?:市内|省内|区内|县内|境内|行政区域内|辖区内|内)?"
+                           r"(?:依法)?(?:注册|登记|设立|成立)|落户(?:于|到|在)?(?P<to>[^，。；,;]{2,10}?)(?:的|，|,|$)")
+INCLUSIVE = re.compile(r"^[（(]含")
+TIER = re.compile(r"的(企业|单位|项目)?[，,]\s*(其)?(比例|占比|比重)")  # 销售收入在2亿元以上的企业，比例不低于3%: a tier, no bar
 GRANTS = re.compile(r"奖励|资助|补贴|补助|奖补|贴息|扶持|给予|支持|拨付|最高|上限|限额|额度|减按|减半|减免|退还|返还")
 PER_ITEM = re.compile(r"(每件|每个|每项|每家|每户|每人|每次|单件|单个|每(认定|获得|授权|新增|取得)?\s*\d*\s*[件个项])[^，。；,;]{0,8}$")
 GRANT_AFTER = re.compile(r"^[的）)]?(一次性)?(奖励|资助|补贴|补助|奖补|扶持|支持|经费)")
@@ -51,6 +56,7 @@ class Condition:
     start: int  # the sentence's offsets in the text read
     end: int
     name: str = ""  # the qualification named
+    when: tuple[tuple[str, str, float], ...] = ()  # a tier's selector: it applies when these (field, relation, value) hold
 
     @property
     def label(self) -> str:
@@ -58,6 +64,8 @@ class Condition:
             return self.name
         if self.field == EXCLUSION:
             return "未获同类资助"
+        if self.field == LOCATION:
+            return "注册地"
         if self.field.endswith("_share"):
             return f"{BY_FIELD[self.field.replace('_share', '_yuan') if 'spend' in self.field else 'rd_staff'].label}占比"
         return BY_FIELD[self.field].label if self.field in BY_FIELD else self.field
@@ -208,13 +216,41 @@ def _dates(sentence: str, year: int | None) -> list[date]:
     return found
 
 
+def _inclusive(sentence: str, threshold: Threshold) -> str:
+    """The threshold's relation, made inclusive by a （含） after it (低于20万元（含20万元）)."""
+    if INCLUSIVE.match(sentence[threshold.end:]):
+        return {UNDER: AT_MOST, OVER: AT_LEAST}.get(threshold.relation, threshold.relation)
+    return threshold.relation
+
+
+def _tier(sentence: str, start: int, end: int, clause: str) -> list[Condition]:
+    """``最近一年销售收入在2亿元以上的企业，比例不低于3%``, under a clause on the R&D share: the share's bar for
+    companies the selector picks."""
+    if not RD_SPEND.words.search(clause):
+        return []
+    bounds = thresholds(sentence)
+    selector = tuple((name, _inclusive(sentence, t), t.value) for t in bounds if t.kind == MONEY
+                     if (name := _bounded_attribute(sentence, t)) is not None)
+    sums = [q for q in find_quantities(sentence) if q.kind == MONEY and q.value is not None]
+    if len(sums) >= 2 and re.match(r"^(至|到|-|—|～|~)", sentence[sums[0].end:sums[1].start]):
+        attribute = _nearest(_phrase_before(sentence, sums[0].start), (MONEY,))  # 在5,000万元至2亿元（含）
+        if attribute is not None:
+            upper = AT_MOST if INCLUSIVE.match(sentence[sums[1].end:]) else UNDER
+            selector = ((attribute.field, OVER, sums[0].value), (attribute.field, upper, sums[1].value))
+    bar = [t for t in bounds if t.kind == PERCENT]
+    if not selector or not bar:
+        return []
+    return [Condition("rd_spend_share", bar[-1].relation, bar[-1].value, bar[-1].text, start, end, when=selector)]
+
+
 def _squeezed(text: str) -> tuple[str, list[int]]:
     """The text without blanks (web captures break ``20 万元`` and ``高新 技术企业``), and where each of its
     characters stands in the original."""
     kept, where = [], []
     for position, character in enumerate(text):
-        if character in " \t\u3000":
-            continue
+        if character in " \t\u3000" or (character in ",，" and 0 < position and text[position - 1].isdigit()
+                                         and text[position + 1:position + 4].isdigit()):
+            continue  # blanks, and thousands separators (5,000万元)
         kept.append(character)
         where.append(position)
     return "".join(kept), where
@@ -231,7 +267,7 @@ def read_terms(text: str, year: int | None = None) -> Terms:
     def back(start: int, end: int) -> tuple[int, int]:
         return where[start], where[end - 1] + 1 if end > start else where[start]
 
-    return Terms([Condition(c.field, c.relation, c.value, c.text, *back(c.start, c.end), c.name) for c in read.conditions],
+    return Terms([replace(c, start=back(c.start, c.end)[0], end=back(c.start, c.end)[1]) for c in read.conditions],
                  [Benefit(*back(b.start, b.end), b.amounts, b.cap, b.share, b.base) for b in read.benefits],
                  [Deadline(d.day, *back(d.start, d.end)) for d in read.deadlines],
                  [back(a, b) for a, b in read.unread])
@@ -243,6 +279,10 @@ def _read_squeezed(text: str, year: int | None) -> Terms:
         sentence = text[start:end]
         used: set[tuple[int, int]] = set()
         bounded_unread = False
+        tiered = bool(TIER.search(sentence))
+        if tiered:
+            terms.conditions += _tier(sentence, start, end, text)
+            continue
         for threshold in thresholds(sentence):
             if threshold.kind == MONEY and GRANTS.search(_phrase_before(sentence, threshold.start)[-10:]):
                 continue
@@ -252,9 +292,13 @@ def _read_squeezed(text: str, year: int | None) -> Terms:
                     bounded_unread = True
                 continue
             used.add((threshold.start, threshold.end))
-            terms.conditions.append(Condition(name, threshold.relation, threshold.value, threshold.text, start, end))
-        for qualification, held, position, _ in qualifications_named(sentence):
-            if held and _is_condition_text(sentence, position):
+            terms.conditions.append(Condition(name, _inclusive(sentence, threshold), threshold.value, threshold.text, start, end))
+        for match in REGISTERED_IN.finditer(sentence):
+            where = (match.group("where") or match.group("to") or "").strip()
+            if where:
+                terms.conditions.append(Condition(LOCATION, None, None, match.group(0), start, end, where))
+        for qualification, status, position, _ in qualifications_named(sentence):
+            if status != LACKS and _is_condition_text(sentence, position):
                 terms.conditions.append(Condition(QUALIFICATION, None, None, qualification.name, start, end,
                                                   qualification.name))
         if EXCLUDES.search(sentence):

@@ -39,7 +39,7 @@ INVESTMENT = _attribute("investment_yuan", "固定资产投资", MONEY, r"固定
 EMPLOYEES = _attribute("employees", "职工人数", COUNT,
                        r"职工总数|职工人数|从业人员|在职职工|职工|员工|雇员|在职人员|人员总数|staff|employees")
 RD_STAFF = _attribute("rd_staff", "研发人员", COUNT, r"研究开发人员|研发人员|科技人员|技术人员|研发团队")
-AGE = _attribute("registered_on", "成立时间", DURATION, r"注册成立|成立|注册|设立|登记|开业|新办|创办")
+AGE = _attribute("registered_on", "成立时间", DURATION, r"注册成立|成立|注册|设立|登记|开业|新办|创办|落户")
 INVENTION_PATENTS = _attribute("invention_patents", "发明专利", COUNT, r"发明专利")
 UTILITY_PATENTS = _attribute("utility_patents", "实用新型专利", COUNT, r"实用新型")
 DESIGN_PATENTS = _attribute("design_patents", "外观设计专利", COUNT, r"外观设计")
@@ -79,11 +79,19 @@ QUALIFICATIONS: tuple[Qualification, ...] = (
     _qualification("上市企业", r"上市|挂牌"),
 )
 NEGATION = re.compile(r"(不是|不属于|没有|没|未|尚未|还没|还不是|并非|非)\S{0,3}$")
+# A qualification a question asks to obtain (能申请高企认定吗, 想评专精特新), not one the asker holds.
+SOUGHT_BEFORE = re.compile(r"(申请|申报|想|争取|准备|打算|能否|能不能|可以|可不可以|能)[^，。,；;]{0,4}$")
+SOUGHT_AFTER = re.compile(r"^(的)?(认定|评定|评审|申报|申请|资格认定|称号)")
+HELD_BEFORE = re.compile(r"(已经|已|刚|去年|今年|前年|获得|拿到|评上|认定为|通过)[^，。,；;]{0,4}$")
 
 
-def qualifications_named(text: str) -> list[tuple[Qualification, bool, int, int]]:
-    """Each qualification a text names: (qualification, held, start, end); ``held`` is False when the words
-    before it deny it (``还不是高企``, ``没有评上专精特新``)."""
+HELD, LACKS, SOUGHT = "held", "lacks", "sought"
+
+
+def qualifications_named(text: str) -> list[tuple[Qualification, str, int, int]]:
+    """Each qualification a text names: (qualification, status, start, end); the status is LACKS when the
+    words before it deny it (``还不是高企``, ``没有评上专精特新``), SOUGHT when it is what is asked for
+    (``能申请高企认定吗``), else HELD."""
     found, taken = [], []
     for qualification in QUALIFICATIONS:
         for match in qualification.words.finditer(text):
@@ -91,8 +99,14 @@ def qualifications_named(text: str) -> list[tuple[Qualification, bool, int, int]
             if any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            held = not NEGATION.search(text[max(0, start - 6):start])
-            found.append((qualification, held, start, end))
+            before = text[max(0, start - 8):start]
+            if NEGATION.search(before):
+                status = LACKS
+            elif (SOUGHT_BEFORE.search(before) or SOUGHT_AFTER.search(text[end:])) and not HELD_BEFORE.search(before):
+                status = SOUGHT
+            else:
+                status = HELD
+            found.append((qualification, status, start, end))
     return sorted(found, key=lambda item: item[2])
 
 # A question that asks whether (or for how much) the asker qualifies: 能申请吗, 符合条件吗, 能拿多少, eligible.

@@ -85,3 +85,18 @@ def test_cap_and_deadline():
     assert [d.day for d in terms.deadlines] == [date(2017, 9, 15)]
     # a patent's grant period bounds the patent, not the 申报 window
     assert not read_terms("授权公告日在2017年1月1日至6月30日期间的国内发明专利申请。").deadlines
+
+
+def test_the_rd_share_bar_of_each_revenue_tier():
+    text = sentence_of(DOCUMENTS2 / "49_gaoxin_jishu_qiye_rending_guanli_banfa.txt", "（五）企业近三个会计年度", "比例不低于3%")
+    tiers = [(c.value, c.when) for c in read_terms(text).conditions if c.field == "rd_spend_share"]
+    assert tiers == [(5.0, (("revenue_yuan", "<=", 5e7),)),
+                     (4.0, (("revenue_yuan", ">", 5e7), ("revenue_yuan", "<=", 2e8))),
+                     (3.0, (("revenue_yuan", ">=", 2e8),))]
+
+
+def test_a_sought_qualification_is_not_held():
+    figures = read_figures("成立半年的公司，能申请高新技术企业认定吗？", TODAY).figures
+    assert figures.qualifications == [] and figures.lacks == []
+    assert (TODAY - figures.registered_on).days == 180
+    assert read_figures("我们去年刚认定为国家高新技术企业", TODAY).figures.qualifications == ["高新技术企业"]
