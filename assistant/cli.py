@@ -247,13 +247,24 @@ def cmd_match(args: argparse.Namespace) -> int:
     """Measures that apply to an enterprise profile."""
     from pydantic import ValidationError
 
+    from assistant.eligibility.figures import CompanyFigures, parse_money
     from assistant.matching.matcher import EnterpriseProfile, ProfileError
     from assistant.matching.presenter import match_text, match_to_dict
 
     try:
-        profile = EnterpriseProfile(location=args.location, traits=_split(args.traits), needs=_split(args.needs))
+        typed = {name: parse_money(value) for name, value in (("revenue_yuan", args.revenue),
+                                                               ("rd_spend_yuan", args.rd_spend)) if value}
+        typed.update({name: value for name, value in (("employees", args.employees),
+                                                      ("invention_patents", args.invention_patents),
+                                                      ("registered_on", args.registered)) if value is not None})
+        if args.qualifications:
+            typed["qualifications"] = _split(args.qualifications)
+        profile = EnterpriseProfile(location=args.location, traits=_split(args.traits), needs=_split(args.needs),
+                                    figures=CompanyFigures(**typed) if typed else None, description=args.company)
     except ValidationError as err:
         raise CliError("; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors()), EXIT_USAGE) from None
+    except ValueError as err:  # a sum that is no number
+        raise CliError(str(err), EXIT_USAGE) from None
     settings = _settings(args)
     assistant = _open(settings, build_if_missing=not args.index)
     try:
@@ -519,6 +530,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--needs", action="append", help="e.g. 融资,保险 (repeatable or comma-separated)")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--exclude-ended", action="store_true", help="leave out plans whose period has ended")
+    p.add_argument("--company", help="the company's figures in words: 年营收8000万元，员工120人，有5件发明专利")
+    p.add_argument("--revenue", help="last year's revenue: 8000万, 3亿, 1200000")
+    p.add_argument("--rd-spend", help="last year's R&D spend: 500万")
+    p.add_argument("--employees", type=int)
+    p.add_argument("--invention-patents", type=int)
+    p.add_argument("--registered", help="registration date, YYYY-MM-DD")
+    p.add_argument("--qualifications", action="append", help="e.g. 高新技术企业,专精特新")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_match)
 

@@ -183,12 +183,15 @@ def build_server(assistant: PolicyAssistant) -> MCPServer:
 
     @server.tool(description="The measures that apply to an enterprise: location (province, city or district, "
                              "Chinese or pinyin), traits (专精特新, 高新技术企业 …) and needs (融资, 保险 …); "
-                             "grouped national / provincial / city, each with its offer, lead unit and citation.")
+                             "grouped national / provincial / city, each with its offer, lead unit and citation. "
+                             "With company (its figures in words: 年营收8000万元，员工120人，有5件发明专利) each "
+                             "measure also gets a verdict (符合 / 不符合 / 需核实), the reasons and the amount.")
     def match_profile(location: Annotated[str, Field(min_length=1, max_length=50)],
                       traits: Annotated[list[str], Field(max_length=20)] | None = None,
-                      needs: Annotated[list[str], Field(max_length=20)] | None = None) -> dict[str, Any]:
+                      needs: Annotated[list[str], Field(max_length=20)] | None = None,
+                      company: Annotated[str, Field(max_length=300)] | None = None) -> dict[str, Any]:
         try:
-            profile = EnterpriseProfile(location=location, traits=traits or [], needs=needs or [])
+            profile = EnterpriseProfile(location=location, traits=traits or [], needs=needs or [], description=company)
             result = assistant.match(profile)
         except ValidationError as err:
             raise ToolError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())) from None

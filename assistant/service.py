@@ -20,7 +20,7 @@ from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, FollowUp, follow_up, is_orphan_follow_up
 from assistant.eligibility.answer import eligibility_answer
 from assistant.eligibility.checker import EligibilityChecker
-from assistant.eligibility.figures import read_figures
+from assistant.eligibility.figures import CompanyFigures, read_figures
 from assistant.embedding.encoder import Encoder
 from assistant.embedding.ray_batch import RayEncoder, RayJobConfig, require_ray
 from assistant.ingest.pipeline import IngestResult, bundled_corpus_dir
@@ -89,6 +89,15 @@ def read_in_conversation(reader: Reader, follow: FollowUp, top_k: int, filters: 
     reading = reader.run(analyse_question(follow.resolved), top_k, filters)
     own = [r for r in reading.facets if r.facet.text not in follow.context]
     return replace(reading, facets=own) if own else reading
+
+
+def profile_figures(profile: EnterpriseProfile, today: date) -> tuple[CompanyFigures | None, list[str]]:
+    """The profile's typed figures, completed by what its description states (a typed field wins)."""
+    if not profile.description:
+        return profile.figures, []
+    read = read_figures(profile.description, today)
+    typed = profile.figures.model_dump(exclude_defaults=True) if profile.figures else {}
+    return read.figures.model_copy(update=typed), read.understood
 
 
 def check_filters(filters: Filters | None, index: PolicyIndex) -> None:
@@ -303,8 +312,17 @@ class PolicyAssistant:
         return report
 
     def match(self, profile: EnterpriseProfile, limit: int = 10, exclude_ended: bool = False) -> MatchResult:
-        """The measures that apply to an enterprise profile (raises ProfileError for a bad location)."""
-        return self.current().matcher.run(profile, limit=limit, exclude_ended=exclude_ended)
+        """The measures that apply to an enterprise profile (raises ProfileError for a bad location); with the
+        company's figures (typed, or read from its description), each measure gets its verdict."""
+        state = self.current()
+        result = state.matcher.run(profile, limit=limit, exclude_ended=exclude_ended)
+        figures, understood = profile_figures(profile, self.settings.today)
+        if figures is not None and figures.stated():
+            for measure in result.measures:
+                measure.assessment = state.eligibility.run(f"{measure.chunk.heading} {measure.offer}", figures,
+                                                           [measure.chunk], self.settings.today)
+            result.figures_understood = understood
+        return result
 
     def _answer_eligibility(self, state: LoadedIndex, text: str, reading: Reading) -> Answer | None:
         """"我们营收3亿元，能申请质押贴息吗？": a question stating the company's own figures and asking whether it

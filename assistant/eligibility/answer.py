@@ -84,3 +84,34 @@ def eligibility_answer(question: str, assessment: Assessment, intent: str | None
     if not cites.cited:
         cites.cite(measure, measure.start, measure.end)
     return Answer(question=question, answer=answer, abstained=False, citations=cites.cited, intent=intent)
+
+
+def assessment_to_dict(assessment: Assessment) -> dict:
+    """An assessment in the JSON a match returns: the verdict, why, each condition, the amount, the deadline."""
+    text = assessment.document.text
+    checks = _ordered(assessment.checks)
+    award = assessment.award
+    deadline = assessment.deadline
+    return {
+        "verdict": assessment.verdict,
+        "reason": _reason(assessment, checks[0] if checks else None),
+        "checks": [{"condition": c.condition.label, "company_value": c.value or None, "outcome": c.outcome,
+                    "quote": text[c.start:c.end], "start": c.start, "end": c.end} for c in checks],
+        "missing": list(dict.fromkeys(assessment.missing)),
+        "amount_yuan": None if award is None else award.value,
+        "formula": None if award is None else award.formula,
+        "deadline": None if deadline is None else deadline[0].day.isoformat(),
+        "window_open": assessment.window_open,
+        "status_label": assessment.validity.label if assessment.validity is not None else "",
+    }
+
+
+def verdict_line(assessment: Assessment) -> str:
+    """One line for a match list: 判断：不符合（贵公司3亿元，不满足“营业收入”的条件）；可获支持：20万元。"""
+    checks = _ordered(assessment.checks)
+    line = f"判断：{assessment.verdict}（{_reason(assessment, checks[0] if checks else None)}）"
+    if assessment.award is not None and assessment.award.value is not None and assessment.verdict != FAILS:
+        line += f"；可获支持：{assessment.award.formula}"
+    if assessment.deadline is not None:
+        line += f"；申报截止{assessment.deadline[0].day.isoformat()}" + ("" if assessment.window_open else "（已截止）")
+    return line

@@ -211,3 +211,12 @@ def age_text(registered_on: date, today: date) -> str:
     age = f"{months // 12}年" + (f"{months % 12}个月" if months % 12 and months < 36 else "") if months >= 12 \
         else f"{max(months, 0)}个月"
     return f"成立约{age}（{registered_on.isoformat()}注册）"
+
+
+def parse_money(text: str) -> float:
+    """A sum typed in a form or on the command line: 8000万, 3亿, 500w, 1200000, 一千二百万元."""
+    cleaned = _normalised(text.strip()).removesuffix("元") + "元"
+    sums = [f for f in stated_figures(cleaned) if f.kind == MONEY]
+    if len(sums) != 1 or sums[0].text.rstrip("元") != cleaned.rstrip("元"):
+        raise ValueError(f"无法读取金额“{text}”：请写成 8000万、3亿 或 1200000 这样的数")
+    return sums[0].value

@@ -32,6 +32,8 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
+from assistant.eligibility.checker import Assessment
+from assistant.eligibility.figures import CompanyFigures
 from assistant.geo import Place, gazetteer
 from assistant.ingest.structure import PREAMBLE
 from assistant.ingest.tagging import need_vectors
@@ -54,6 +56,7 @@ _NOT_MEASURES = re.compile(r"指导思想|基本原则|总体要求|总体思路
                            r"保障措施|组织保障|实施保障|组织领导|加强组织|组织实施|监测评估|考核|督导|党的领导|"
                            r"狠抓工作落实")
 _MAX_INPUT_CHARS = 60
+MAX_DESCRIPTION_CHARS = 300
 # Weights of the score; see README "What applies to my company" for how they were measured.
 TRAIT_WEIGHT = 1.5  # a measure written for the enterprise's trait
 AUDIENCE_PENALTY = 1.5  # a measure addressed to another kind of organisation (when marked, not dropped)
@@ -103,6 +106,11 @@ class EnterpriseProfile(BaseModel):
                               description="Taxonomy entries (专精特新) or any text (生物医药企业).")
     needs: list[str] = Field(default_factory=list, max_length=20,
                              description="Taxonomy entries (融资/质押), everyday words (贷款) or any text (商标海外注册).")
+    figures: CompanyFigures | None = Field(None, description="The company's own figures, checked against each "
+                                                              "measure's conditions (符合 / 不符合 / 需核实).")
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION_CHARS,
+                                    description="The company's figures in words, read into ``figures``: "
+                                                "年营收8000万元，员工120人，有5件发明专利，2019年成立。")
 
     @field_validator("traits")
     @classmethod
@@ -137,6 +145,7 @@ class MatchedMeasure:
     audience: str = ""  # "面向知识产权服务机构" when addressed to another kind of organisation
     regions: list[str] = field(default_factory=list)  # regions its shown text is confined to
     successor_measure: SuccessorMeasure | None = None
+    assessment: Assessment | None = None  # the company's figures against its conditions, when figures are given
 
     @property
     def status_label(self) -> str:
@@ -154,6 +163,7 @@ class MatchResult:
     measures: list[MatchedMeasure]  # ranked once, across levels
     unmatched_needs: list[str] = field(default_factory=list)
     understood: list[Understood] = field(default_factory=list)
+    figures_understood: list[str] = field(default_factory=list)  # how the description's figures were read
 
     def groups(self) -> list[tuple[str, list[MatchedMeasure]]]:
         """The ranked measures grouped by level (national, provincial, city), each group in rank order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.eligibility.answer import assessment_to_dict, verdict_line
 from assistant.text.templates import render
 from assistant.geo import gazetteer
 from assistant.matching.matcher import LEVEL_LABEL, MatchResult
@@ -45,6 +46,7 @@ def match_to_dict(result: MatchResult, index) -> dict[str, Any]:
                     "regions": m.regions,
                     "score": m.score,
                     "citation": m.citation.model_dump(),
+                    "eligibility": None if m.assessment is None else assessment_to_dict(m.assessment),
                 }
                 for m in measures
             ],
@@ -59,6 +61,7 @@ def match_to_dict(result: MatchResult, index) -> dict[str, Any]:
         "groups": groups,
         "unmatched_needs": result.unmatched_needs,
         "understood": [u.to_dict() for u in result.understood],
+        "figures_understood": result.figures_understood,
         "answer": match_text(result, index),
     }
 
@@ -76,13 +79,14 @@ def match_text(result: MatchResult, index) -> str:
          "measures": [{"heading": m.chunk.heading, "title": m.citation.title, "section": m.chunk.section,
                        "offer": m.offer, "lead": m.lead, "status_label": m.status_label, "n": numbered[id(m)],
                        "audience": m.audience, "regions": "、".join(m.regions),
+                       "verdict": "" if m.assessment is None else verdict_line(m.assessment),
                        "successor": None if m.successor_measure is None else
                        f"《{m.successor_measure.title}》{m.successor_measure.section} {m.successor_measure.heading}"}
                       for m in measures]}
         for level, measures in result.groups()
     ]
     covered = "、".join(index.documents[d].metadata.title for d in result.covering) or "无"
-    understood = [u.describe() for u in result.understood if u.how != "taxonomy"]
+    understood = [u.describe() for u in result.understood if u.how != "taxonomy"] + result.figures_understood
     return render("match.j2", who=describe_who(result), groups=groups, unmatched=result.unmatched_needs,
                   covered=covered, understood=understood)
 

@@ -30,6 +30,8 @@ class MatchResponse(BaseModel):
     groups: list[dict]
     unmatched_needs: list[str]
     understood: list[dict] = Field(description="How each typed need and trait was read: a taxonomy entry or free text.")
+    figures_understood: list[str] = Field(default_factory=list,
+                                          description="How the description's figures were read (营收3亿 → 营业收入 3亿元).")
     answer: str
 
 
@@ -37,9 +39,8 @@ class MatchResponse(BaseModel):
 def match(request: MatchRequest, assistant: AssistantDep) -> dict:
     """Measures for a profile: location (Chinese or pinyin), traits, needs; each with its citation."""
     profile = EnterpriseProfile(**request.model_dump(exclude={"limit", "exclude_ended"}))
-    state = assistant.current()
     try:
-        result = state.matcher.run(profile, limit=request.limit, exclude_ended=request.exclude_ended)
+        result = assistant.match(profile, limit=request.limit, exclude_ended=request.exclude_ended)
     except ProfileError as err:
         raise HTTPException(status_code=422, detail=str(err)) from None
-    return match_to_dict(result, state.index)
+    return match_to_dict(result, assistant.index)
