@@ -3,7 +3,7 @@ with the company's value and the clause's words, the benefit with its formula, t
 
 from __future__ import annotations
 
-from assistant.eligibility.checker import Assessment, Check
+from assistant.eligibility.checker import OPEN_STATUSES, Assessment, Check
 from assistant.models import Answer, Chunk, Citation
 from assistant.text.templates import render
 from assistant.text.thresholds import CHECK, FAILS, MEETS
@@ -48,11 +48,13 @@ def _reason(assessment: Assessment, first: Check | None) -> str:
         if first is not None and first.outcome == FAILS:
             value = f"贵公司{first.value}，" if first.value else ""
             return f"{value}不满足“{first.condition.label}”的条件"
-        if assessment.validity is not None and assessment.validity.rank > 2:
+        if assessment.validity is not None and assessment.validity.status not in OPEN_STATUSES:
             return f"该文件{assessment.validity.label or '已不再适用'}，不能再按其申报"
         return f"申报已于{assessment.deadline[0].day.isoformat()}截止" if assessment.deadline else "不满足条件"
     if assessment.verdict == CHECK:
-        missing = "、".join(dict.fromkeys(assessment.missing)) or "部分条件"
+        missing = "、".join(dict.fromkeys(assessment.missing))
+        if not missing:
+            return "所给信息不足以核对文件所列条件，请对照条款补充后再判断"
         return f"所给信息未涉及{missing}，请补充后再判断"
     met = "、".join(dict.fromkeys(c.condition.label for c in assessment.checks if c.outcome == MEETS))
     return f"按所给数据满足{met}等条件" if met else "文件所列条件均无与所给数据相悖之处"
@@ -76,7 +78,7 @@ def eligibility_answer(question: str, assessment: Assessment, intent: str | None
         found, chunk = assessment.deadline
         deadline = {"day": found.day.isoformat(), "open": bool(assessment.window_open),
                     "n": cites.cite(chunk, found.start, found.end)}
-    note = assessment.validity.label if assessment.validity is not None and assessment.validity.rank > 2 else ""
+    note = assessment.validity.label if assessment.validity is not None and assessment.validity.status not in OPEN_STATUSES else ""
     measure = assessment.measure
     answer = render("eligibility.j2", verdict=assessment.verdict, reason=_reason(assessment, checks[0] if checks else None),
                     checks=shown, award=award, deadline=deadline, validity_note=note,

@@ -12,7 +12,7 @@ The measure is found by the reader (the question's best sentence).  Its scope in
 
 Verdict: 不符合 when a stated figure fails a condition, the window has closed or the document no longer
 applies; 需核实 when nothing fails but a condition needs a figure the question does not give (or bounds
-something not understood); 符合 otherwise, each condition shown with the company's value and the threshold.
+something not understood), or when no condition could be checked at all; 符合 otherwise, each condition shown with the company's value and the threshold.
 """
 
 from __future__ import annotations
@@ -23,20 +23,36 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from assistant.eligibility.figures import CompanyFigures, age_text, format_value, money
-from assistant.eligibility.terms import EXCLUSION, LOCATION, QUALIFICATION, Benefit, Condition, Deadline, Terms, read_terms
+from assistant.eligibility.terms import EXCLUSION, GRANTED_TO, LOCATION, QUALIFICATION, STATED, Benefit, Condition, Deadline, Terms, read_terms
 from assistant.geo import gazetteer
 from assistant.models import Chunk
 from assistant.store.index import PolicyIndex, StoredDocument
-from assistant.text.company import IP_FIELDS, QUALIFICATIONS
+from assistant.text.company import IP_FIELDS
 from assistant.text.thresholds import CHECK, FAILS, MEETS, Threshold, holds
+from assistant.reading.sentences import GENERIC
+from assistant.text.sentences import LEAD_NUMBER, spans
 from assistant.text.tokens import bigrams
-from assistant.validity import Validity, repealers, successors, validity
+from assistant.validity import AMENDED, IN_FORCE, NOT_YET_IN_FORCE, Validity, repealers, successors, validity
 
 CONDITION_SECTION = re.compile(r"条件|对象|范围|资格|要求|适用|遴选")
+# Conditions on conduct and paperwork, assumed met unless the question speaks of them (the gold's rule too).
+PAPERWORK = re.compile(r"独立法人|法人资格|信用|守信|依法经营|材料|真实|财务制度|会计|违法|违规|处罚|承诺|配合|申报书|"
+                       r"附件|登录|填报|系统|盖章|复印件|证明文件")
+PROHIBITS = re.compile(r"不能|不得|不予|不属于|不再|不包括|除外|禁止")
+LEAD_IN = re.compile(r"(：|:)$|如下|下列|以下条件|之一")  # 符合以下条件: a list's opener, no condition itself
+STATED_COVERAGE = 0.35  # a condition in words is stated when the question holds this share of its words
+CONDITION_HEADING = re.compile(r"条件|对象|资格")  # 申报条件, 资助对象: a list of conditions in words
+HEADING_CHARS = 12  # a heading longer than this is a sentence (a question, a lead-in), not a section title
+# Administrative words every condition shares; they say nothing about whether the question states it.
+ADMIN = set(bigrams("主管部门 取得 出具 证明 材料 颁发 相关 有关 规定 申报 单位 项目 本市 企业 具有 属于 符合 要求 应当"))
+CONDITION_CHARS = 8  # shorter condition sentences carry no checkable content
+LABEL_CHARS = 16
 OWN_CLAUSE_BONUS = 0.5  # the benefit in the reader's best clause is preferred at equal wording
 RANK_BONUS = 0.1  # and those of the clauses retrieved next, by rank
 TERMS_KEPT = 2048  # clauses whose terms are kept
-_QUALIFICATION_NAMES = {q.name: q for q in QUALIFICATIONS}
+# A programme can be applied for while its document is in force (or amended, or not yet in force: it will be);
+# one whose period has ended, that expired, was replaced or repealed is closed.
+OPEN_STATUSES = (IN_FORCE, AMENDED, NOT_YET_IN_FORCE)
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,13 @@ def _branch_applies(condition: Chunk, measure: Chunk, headings: dict[str, str]) 
     return depth if CONDITION_SECTION.search(wording) else None
 
 
+def _under_condition_heading(chunk: Chunk, headings: dict[str, str]) -> bool:
+    """Whether a clause sits under a section titled as conditions (二、申报条件 → (一)…(五))."""
+    tokens = _path(chunk)
+    titles = [headings.get(" ".join(tokens[:k]), "") for k in range(1, len(tokens) + 1)]
+    return any(len(t) <= HEADING_CHARS and CONDITION_HEADING.search(t) for t in titles if t)
+
+
 def _overlap(question: set[str], text: str) -> float:
     return sum(1 for b in question if b in text) / len(question) if question else 0.0
 
@@ -155,7 +178,11 @@ class EligibilityChecker:
         neither a condition nor a benefit."""
         if not retrieved:
             return None
-        best = retrieved[0]
+        votes: dict[str, float] = {}
+        for rank, clause in enumerate(retrieved):  # the document most of the best clauses come from
+            votes[clause.doc_id] = votes.get(clause.doc_id, 0.0) + 1.0 / (rank + 1)
+        chosen = max(votes, key=lambda d: (votes[d], -next(k for k, c in enumerate(retrieved) if c.doc_id == d)))
+        best = next(c for c in retrieved if c.doc_id == chosen)
         document = self.index.documents[best.doc_id]
         year = int(document.metadata.date[:4]) if document.metadata.date else None
         clauses = [self.index.chunks[p] for p in self.index.layout.positions([best.doc_id]).tolist()]
@@ -179,6 +206,7 @@ class EligibilityChecker:
             assessment.unread += [(clause.chunk, a, b) for a, b in clause.terms.unread
                                   if (benefit and benefit[1].start <= a < benefit[1].end)
                                   or (depth < len(_path(clause.chunk)) and depth != 99)]
+        assessment.checks += self._stated_conditions(scoped, measure, headings, document, question, assessment.checks)
         assessment.checks = _deduplicated(assessment.checks)
         assessment.checks += self._location(document, figures, measure, sentenced)
         if benefit:
@@ -188,6 +216,39 @@ class EligibilityChecker:
             assessment.window_open = today <= assessment.deadline[0].day
         assessment.validity = self._document_validity(document, today)
         return _decided(assessment)
+
+    @staticmethod
+    def _stated_conditions(scoped: list[tuple[_Sentenced, int]], measure: Chunk, headings: dict[str, str],
+                           document: StoredDocument, question: str, read: list[Check]) -> list[Check]:
+        """Conditions in words (软件产品登记证书, 省内自主品牌, 利润总额为正数): the sentences under a heading of
+        conditions (申报条件, 资助对象) that no figure or qualification was read from.  Stated in the question: met,
+        or failed when the clause forbids what the question says; not stated: to be checked."""
+        words = set(bigrams(question)) - GENERIC
+        taken = {(c.start, c.end) for c in read}
+        checks = []
+        for clause, depth in scoped:
+            if not _under_condition_heading(clause.chunk, headings) or clause.chunk.chunk_id == measure.chunk_id:
+                continue
+            pieces = [(clause.chunk.start + a, clause.chunk.start + b) for a, b in spans(clause.chunk.text)]
+            for start, end in pieces:
+                sentence = document.text[start:end]
+                if any(a <= start < b or start <= a < end for a, b in taken) or LEAD_IN.search(sentence.strip()):
+                    continue
+                own = set(bigrams(LEAD_NUMBER.sub("", sentence))) - GENERIC - ADMIN
+                if len(sentence.strip()) < CONDITION_CHARS or not own:
+                    continue
+                coverage = sum(1 for b in own if b in words) / len(own)
+                if PAPERWORK.search(sentence) and coverage < STATED_COVERAGE / 2:
+                    continue
+                label = LEAD_NUMBER.sub("", " ".join(sentence.split()))[:LABEL_CHARS]
+                if coverage >= STATED_COVERAGE or (PROHIBITS.search(sentence) and coverage >= STATED_COVERAGE / 2):
+                    outcome = FAILS if PROHIBITS.search(sentence) else MEETS
+                    value = "所述情形" if outcome == FAILS else "已说明"
+                else:
+                    outcome, value = CHECK, ""
+                condition = Condition(STATED, None, None, sentence, start, end, label)
+                checks.append(Check(condition, outcome, value, clause.chunk, start, end))
+        return checks
 
     @staticmethod
     def _another_measures(condition: Condition, clause: _Sentenced, benefit: tuple[Chunk, Benefit] | None) -> bool:
@@ -254,7 +315,9 @@ class EligibilityChecker:
             return Check(condition, CHECK, "", chunk, condition.start, condition.end)
         found = places.find(figures.location)
         inside = any(place.within(region) or place == region for place in found for region in required)
-        return Check(condition, MEETS if inside else FAILS, figures.location, chunk, condition.start, condition.end)
+        broader = any(region.within(place) for place in found for region in required)  # 广东 for 东莞: not said
+        outcome = MEETS if inside else CHECK if broader else FAILS
+        return Check(condition, outcome, figures.location, chunk, condition.start, condition.end)
 
     def _location(self, document: StoredDocument, figures: CompanyFigures, measure: Chunk,
                   sentenced: list[_Sentenced]) -> list[Check]:
@@ -351,11 +414,11 @@ def _deduplicated(checks: list[Check]) -> list[Check]:
 
 def _decided(assessment: Assessment) -> Assessment:
     outcomes = {c.outcome for c in assessment.checks}
-    applies = assessment.validity is None or assessment.validity.rank <= 2
+    applies = assessment.validity is None or assessment.validity.status in OPEN_STATUSES
     if FAILS in outcomes or assessment.window_open is False or not applies:
         assessment.verdict = FAILS
-    elif CHECK in outcomes or assessment.unread:
-        assessment.verdict = CHECK
+    elif CHECK in outcomes or assessment.unread or MEETS not in outcomes:
+        assessment.verdict = CHECK  # 符合 needs at least one condition the company's figures were seen to meet
     else:
         assessment.verdict = MEETS
     assessment.missing = [c.condition.label for c in assessment.checks if c.outcome == CHECK]

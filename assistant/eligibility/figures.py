@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from pydantic import BaseModel, Field
 
 from assistant.geo import gazetteer
-from assistant.text.company import AGE, ATTRIBUTES, BY_FIELD, EMPLOYEES, HELD, SOUGHT, Attribute, qualifications_named
+from assistant.text.company import (AGE, ATTRIBUTES, BY_FIELD, EMPLOYEES, HELD, NEGATION, SOUGHT, Attribute,
+                                    qualifications_named)
 from assistant.text.numbers import COUNT, DATE, DURATION, MONEY, PERCENT, find_quantities
 from assistant.text.thresholds import Figure, days, stated_figures
 
@@ -27,7 +28,7 @@ WORDS_AFTER = 8  # characters after a count searched for what it counts (5件发
 _LATIN_SCALE = re.compile(r"(\d+(?:\.\d+)?)\s*([wW](?![a-zA-Z])|个亿|kw|KW)")
 _LATIN_SCALES = {"w": "万", "W": "万", "个亿": "亿", "kw": "千万", "KW": "千万"}
 _YEAR_OF = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*(\d{1,2})\s*[日号])?")
-_FUNDED = re.compile(r"(已经|已|曾经|曾|拿过|获得过|享受过|申请过|领过)[^，。；,;]{0,12}(资助|奖励|补贴|补助|扶持|支持)")
+_FUNDED = re.compile(r"(已经|已|曾经|曾|拿过|获得过|享受过|申请过|领过|拿到过|获过)[^，。；,;]{0,12}(资助|奖励|补贴|补助|扶持|支持)")
 _SHARE_OF = {"rd_spend_yuan": "rd_spend_share", "rd_staff": "rd_staff_share"}
 _MONEY_FIELDS = tuple(a.field for a in ATTRIBUTES if a.kind == MONEY)
 _COUNT_FIELDS = tuple(a.field for a in ATTRIBUTES if a.kind == COUNT)
@@ -168,9 +169,11 @@ def read_figures(text: str, today: date) -> ReadFigures:
         values["qualifications"], values["lacks"] = list(dict.fromkeys(held)), list(dict.fromkeys(lacked))
         understood.extend([f"资质：{'、'.join(dict.fromkeys(held))}"] if held else [])
         understood.extend([f"没有的资质：{'、'.join(dict.fromkeys(lacked))}"] if lacked else [])
-    if _FUNDED.search(text):
-        values["funded_before"] = True
-        understood.append("已获同类资助")
+    funded = _FUNDED.search(text)
+    if funded:
+        denied = NEGATION.search(text[max(0, funded.start() - 4):funded.start() + 2])
+        values["funded_before"] = not denied
+        understood.append("未获同类资助" if denied else "已获同类资助")
     places = gazetteer().find(text)
     if places:
         chosen = places[0]

@@ -19,7 +19,7 @@ from assistant.text.numbers import COUNT, DATE, DURATION, MONEY, PERCENT, find_q
 from assistant.text.sentences import spans
 from assistant.text.thresholds import AT_LEAST, AT_MOST, OVER, UNDER, Threshold, thresholds
 
-QUALIFICATION, EXCLUSION, LOCATION = "qualification", "funded_before", "location"
+QUALIFICATION, EXCLUSION, LOCATION, STATED = "qualification", "funded_before", "location", "stated"
 # 在东莞市内注册, 在广东省境内注册, 在天河区依法登记注册, 落户天河区: the place a company must be registered in
 REGISTERED_IN = re.compile(r"(?:在|于)(?P<where>[^，。；,;在于]{2,14}?)(?:市内|省内|区内|县内|境内|行政区域内|辖区内|内)?"
                            r"(?:依法)?(?:注册|登记|设立|成立)|落户(?:于|到|在)?(?P<to>[^，。；,;]{2,10}?)(?:的|，|,|$)")
@@ -66,6 +66,8 @@ class Condition:
             return "未获同类资助"
         if self.field == LOCATION:
             return "注册地"
+        if self.field == STATED:
+            return self.name
         if self.field.endswith("_share"):
             return f"{BY_FIELD[self.field.replace('_share', '_yuan') if 'spend' in self.field else 'rd_staff'].label}占比"
         return BY_FIELD[self.field].label if self.field in BY_FIELD else self.field

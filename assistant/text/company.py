@@ -109,7 +109,11 @@ def qualifications_named(text: str) -> list[tuple[Qualification, str, int, int]]
             found.append((qualification, status, start, end))
     return sorted(found, key=lambda item: item[2])
 
-# A question that asks whether (or for how much) the asker qualifies: 能申请吗, 符合条件吗, 能拿多少, eligible.
-ASKS_ELIGIBILITY = re.compile(r"能不能|能否|可不可以|可以|能(申请|申报|拿|领|享受|获得|得到|评|报)|符合|够不够|够格|有资格|"
-                              r"资格|有没有份|有份吗|给多少|补多少|奖多少|能拿多少|多少钱|多少补贴|多少奖励|"
-                              r"eligible|qualify", re.IGNORECASE)
+# A question that asks whether (or for how much) the asker qualifies: 能申请吗, 能认定高企吗, 符合条件吗, 能退多少,
+# 还来得及吗, eligible.
+ASKS_ELIGIBILITY = re.compile(r"(能|可以|可不可以|能不能|能否|还能|可否|是否可以|有没有资格)[^，。？?]{0,8}"
+                              r"(申请|申报|报|认定|评|退|补|奖|拿|领|享受|享有|获得|得到|参加|入选|吗|不|么)|"
+                              r"符合|够不够|够格|有资格|有没有份|有份吗|多少|来得及|算不算|eligible|qualify",
+                              re.IGNORECASE)
+# A question in which the asker describes their own company (我们, 公司, 我司, 厂 …).
+SELF_DESCRIBED = re.compile(r"我们|我司|我公司|本公司|公司|企业|工厂|厂|单位|我是|we\b|our\b", re.IGNORECASE)

@@ -18,6 +18,7 @@ MIN_AFTER_NUMBER = 4  # the article number is cut off when this much text follow
 _SPACE = " \t\u3000"
 _ANNOTATION = re.compile(r"^[(（](牵头单位|责任单位|[^()（）]{0,40}(牵头|负责))")
 _LEAD_NUMBER = re.compile(r"^(第[一二三四五六七八九十百零〇]+条\s*|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.．、]|[①-⑳])\s*")
+LEAD_NUMBER = _LEAD_NUMBER  # an item's leading number (第三条, 一、, （二）, 3.)
 
 
 def spans(text: str, pattern: re.Pattern[str] = SENTENCE) -> list[tuple[int, int]]:
