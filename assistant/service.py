@@ -34,7 +34,7 @@ from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.retrieval.choice import make_retriever
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import Settings
-from assistant.text.company import ASKS_ELIGIBILITY, SELF_DESCRIBED
+from assistant.text.company import ASKS_ELIGIBILITY
 from assistant.ingest.overrides import MetadataOverrides
 from assistant.store.updater import IndexUpdater, UpdateReport, index_snapshot, ingester
 from assistant.store.index import (
@@ -330,7 +330,7 @@ class PolicyAssistant:
         if not ASKS_ELIGIBILITY.search(text):
             return None
         read = read_figures(text, self.settings.today)
-        if not read.figures.stated() and not SELF_DESCRIBED.search(text):
+        if not read.figures.stated():
             return None
         assessment = state.eligibility.run(text, read.figures, reading.clauses(), self.settings.today)
         return None if assessment is None else eligibility_answer(text, assessment, reading.analysis.intent)
