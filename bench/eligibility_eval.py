@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from assistant.models import Answer  # noqa: E402
-from assistant.service import PolicyAssistant, add_documents, load_encoder  # noqa: E402
+from assistant.service import PolicyAssistant, add_documents  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store.index import IndexNotFoundError, load_index  # noqa: E402
 from assistant.text.numbers import MONEY, find_quantities  # noqa: E402

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from assistant.eligibility.figures import CompanyFigures, age_text, format_value, money
-from assistant.eligibility.terms import EXCLUSION, GRANTED_TO, LOCATION, QUALIFICATION, STATED, Benefit, Condition, Deadline, Terms, read_terms
+from assistant.eligibility.terms import EXCLUSION, LOCATION, QUALIFICATION, STATED, Benefit, Condition, Deadline, Terms, read_terms
 from assistant.geo import gazetteer
 from assistant.models import Chunk
 from assistant.store.index import PolicyIndex, StoredDocument

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from assistant.geo import gazetteer
 from assistant.text.company import (AGE, ATTRIBUTES, BY_FIELD, EMPLOYEES, HELD, NEGATION, SOUGHT, Attribute,
-                                    qualifications_named)
+                                    nearest_attribute, qualifications_named)
 from assistant.text.numbers import COUNT, DATE, DURATION, MONEY, PERCENT, find_quantities
 from assistant.text.thresholds import Figure, days, stated_figures
 
@@ -108,16 +108,9 @@ def _attribute_of(text: str, figure: Figure) -> Attribute | None:
         for attribute in ATTRIBUTES:
             if attribute.field in fields and attribute.words.match(after):
                 return attribute
-    before = _phrase_before(text, figure.start)
-    best: tuple[int, Attribute] | None = None
-    for attribute in ATTRIBUTES:
-        if attribute.field not in fields:
-            continue
-        for match in attribute.words.finditer(before):
-            if best is None or match.end() > best[0]:
-                best = (match.end(), attribute)
+    best = nearest_attribute(_phrase_before(text, figure.start), lambda attribute: attribute.field in fields)
     if best is not None:
-        return best[1]
+        return best
     return EMPLOYEES if figure.kind == COUNT and figure.text.endswith("人") else None
 
 

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from assistant.text.company import AGE, ATTRIBUTES, BY_FIELD, LACKS, RD_SPEND, Attribute, qualifications_named
+from assistant.text.company import (AGE, ATTRIBUTES, BY_FIELD, LACKS, RD_SPEND, Attribute, nearest_attribute,
+                                    qualifications_named)
 from assistant.text.numbers import COUNT, DATE, DURATION, MONEY, PERCENT, find_quantities
 from assistant.text.sentences import spans
 from assistant.text.thresholds import AT_LEAST, AT_MOST, OVER, UNDER, Threshold, thresholds
@@ -113,14 +114,7 @@ def _phrase_before(text: str, start: int, limit: int = WORDS_BEFORE) -> str:
 
 
 def _nearest(words: str, kinds: tuple[str, ...]) -> Attribute | None:
-    best: tuple[int, Attribute] | None = None
-    for attribute in ATTRIBUTES:
-        if attribute.kind not in kinds:
-            continue
-        for match in attribute.words.finditer(words):
-            if best is None or match.end() > best[0]:
-                best = (match.end(), attribute)
-    return best[1] if best else None
+    return nearest_attribute(words, lambda attribute: attribute.kind in kinds)
 
 
 def _bounded_attribute(sentence: str, threshold: Threshold) -> str | None:

@@ -10,9 +10,10 @@ statuses a company holds (高新技术企业, 专精特新 …) with the everyda
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.text.numbers import COUNT, DURATION, MONEY, PERCENT
+from assistant.text.numbers import COUNT, DURATION, MONEY
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,18 @@ ATTRIBUTES: tuple[Attribute, ...] = (RD_SPEND, RD_STAFF, TAXABLE_INCOME, TAX_PAI
 BY_FIELD: dict[str, Attribute] = {a.field: a for a in ATTRIBUTES}
 # Counts of intellectual property, with the everyday name of each (a clause's 每件 amount counts these).
 IP_FIELDS = ("invention_patents", "utility_patents", "design_patents", "trademarks", "software_copyrights")
+
+
+def nearest_attribute(words: str, allowed: Callable[[Attribute], bool]) -> Attribute | None:
+    """The allowed attribute whose wording ends last in ``words`` (the one nearest a figure that follows)."""
+    best: tuple[int, Attribute] | None = None
+    for attribute in ATTRIBUTES:
+        if not allowed(attribute):
+            continue
+        for match in attribute.words.finditer(words):
+            if best is None or match.end() > best[0]:
+                best = (match.end(), attribute)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)
