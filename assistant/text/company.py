@@ -126,7 +126,7 @@ def qualifications_named(text: str) -> list[tuple[Qualification, str, int, int]]
 # 还来得及吗, eligible.
 ASKS_ELIGIBILITY = re.compile(r"(能|可以|可不可以|能不能|能否|还能|可否|是否可以|有没有资格)[^，。？?]{0,8}"
                               r"(申请|申报|报|认定|评|退|补|奖|拿|领|享受|享有|获得|得到|参加|入选|吗|不|么)|"
-                              r"符合|够不够|够格|有资格|有没有份|有份吗|多少|来得及|算不算|eligible|qualify",
+                              r"符合|够不够|够格|有资格|有没有份|有份吗|(拿|补|奖|退|给|领)多少|来得及|eligible|qualify",
                               re.IGNORECASE)
 # A question in which the asker describes their own company (我们, 公司, 我司, 厂 …).
 SELF_DESCRIBED = re.compile(r"我们|我司|我公司|本公司|公司|企业|工厂|厂|单位|我是|we\b|our\b", re.IGNORECASE)
