@@ -18,8 +18,8 @@ from assistant.reading.learned import LinearModel, stored_model
 from assistant.answer.composer import AnswerComposer
 from assistant.answer.generative import GenerationSettings, GenerativeWriter
 from assistant.understanding.conversation import MAX_HISTORY_TURNS, FollowUp, follow_up, is_orphan_follow_up
-from assistant.eligibility.answer import eligibility_answer
-from assistant.eligibility.checker import EligibilityChecker
+from assistant.eligibility.answer import eligibility_answer, with_checks_pending
+from assistant.eligibility.checker import Assessment, EligibilityChecker
 from assistant.eligibility.figures import CompanyFigures, read_figures
 from assistant.embedding.encoder import Encoder
 from assistant.embedding.ray_batch import RayEncoder, RayJobConfig, require_ray
@@ -276,9 +276,13 @@ class PolicyAssistant:
             reading = read_in_conversation(state.reader, follow, top_k or self.settings.top_k, filters)
             analysis = reading.analysis
             abstention = decide(reading, state.index, state.reader.names, state.answerable)
-            answer = None if abstention else self._answer_eligibility(state, follow.text, reading)
-            if answer is None:
+            assessment = None if abstention else self._assess(state, follow.text, reading)
+            if assessment is not None and assessment.weighs_the_company:
+                answer = eligibility_answer(follow.text, assessment, reading.analysis.intent)
+            else:
                 answer = state.composer.run(reading, abstention, facet_gaps(reading))
+                if assessment is not None:  # nothing it stated could be weighed: the reader's answer, what to check first
+                    answer = with_checks_pending(assessment, answer)
         if self.writer is not None:
             answer = self.writer.run(answer)  # falls back to the extractive answer on any failure
         return answer.model_copy(update={"question": text, "intent": analysis.intent,
@@ -324,16 +328,15 @@ class PolicyAssistant:
             result.figures_understood = understood
         return result
 
-    def _answer_eligibility(self, state: LoadedIndex, text: str, reading: Reading) -> Answer | None:
+    def _assess(self, state: LoadedIndex, text: str, reading: Reading) -> Assessment | None:
         """"我们营收3亿元，能申请质押贴息吗？": a question stating the company's own figures and asking whether it
-        qualifies gets the verdict on the measure read, with the deciding clause cited."""
+        qualifies is assessed against the measure read (None: it asks nothing of the kind)."""
         if not ASKS_ELIGIBILITY.search(text):
             return None
         read = read_figures(text, self.settings.today)
         if not read.figures.stated():
             return None
-        assessment = state.eligibility.run(text, read.figures, reading.clauses(), self.settings.today)
-        return None if assessment is None else eligibility_answer(text, assessment, reading.analysis.intent)
+        return state.eligibility.run(text, read.figures, reading.clauses(), self.settings.today)
 
     @staticmethod
     def _answer_profile(state: LoadedIndex, analysis: QuestionAnalysis) -> Answer | None:

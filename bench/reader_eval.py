@@ -7,6 +7,8 @@ One index of every document (the bundled policies, ../shared/corpus/extra and ..
 built once into DATA_DIR/reader-index.  Question sets:
 - ``labelled``: bench/reader_data/questions/*.jsonl, written blind per document (bench/reader_data/README.md);
 - ``holdout``: bench/reader_data/holdout/*.jsonl, the final holdout (8 documents): measure once;
+- ``holdout2``, ``holdout3``: later holdouts over documents of their own (documents2/, documents3/), each
+  measured alone in an index that adds them (DATA_DIR/reader-index-wide, reader-index-widest): measure once;
 - ``dev``: ../shared/eval/dev.jsonl, bench/dev_unseen.jsonl, bench/dev_holdout.jsonl (development sets).
 The labelled questions are split into folds by document (no document in two folds); every figure is
 given per fold and pooled.  A learned system (``learned``) is trained on the other folds' questions
@@ -41,12 +43,15 @@ CORPUS = [bundled_corpus_dir(), SHARED / "corpus" / "extra", SHARED / "corpus" /
 # the second holdout's ten documents (bench/reader_data/documents2/README.md: sources and commits), indexed
 # with all the others in an index of their own, so the training index (and its tables) stay as they are
 WIDER_CORPUS = [*CORPUS, HERE / "reader_data" / "documents2"]
+# the third holdout's eight documents (bench/reader_data/documents3/README.md), likewise in an index of their own
+WIDEST_CORPUS = [*WIDER_CORPUS, HERE / "reader_data" / "documents3"]
 DOCUMENT_SUFFIXES = (".txt", ".md")  # the corpus folders' README.md describe them and are no documents
 DATA = HERE / "reader_data"
 SETS = {
     "labelled": sorted((DATA / "questions").glob("*.jsonl")),
     "holdout": sorted((DATA / "holdout").glob("*.jsonl")),
     "holdout2": sorted((DATA / "holdout2").glob("*.jsonl")),
+    "holdout3": sorted((DATA / "holdout3").glob("*.jsonl")),
     "dev": [SHARED / "eval" / "dev.jsonl", HERE / "dev_unseen.jsonl", HERE / "dev_holdout.jsonl"],
 }
 FOLD_SEED = 21
@@ -137,8 +142,11 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     training = open_assistant(settings)  # the index the learned models' training rows come from
-    wide = args.sets.split(",") == ["holdout2"]
-    assistant = open_assistant(settings, WIDER_CORPUS, "reader-index-wide") if wide else training
+    wide = {"holdout2": (WIDER_CORPUS, "reader-index-wide"), "holdout3": (WIDEST_CORPUS, "reader-index-widest")}
+    corpus = [wide[name] for name in args.sets.split(",") if name in wide]
+    if corpus and len(args.sets.split(",")) > 1:
+        parser.error("holdout2 and holdout3 are each measured alone, in the index that holds their documents")
+    assistant = open_assistant(settings, *corpus[0]) if corpus else training
     systems: dict[str, Callable[[tuple[set[str], bool]], Callable[[str, list[Turn]], Answer]]] = {}
     names = args.systems.split(",")
     if "baseline" in names:
@@ -166,7 +174,8 @@ def main() -> None:
             # what a learned system may train on: never the documents it is scored on
             # (labelled documents, whether the development sets' documents are included)
             train = {"labelled": (labelled - set(docs), True), "dev": (labelled, False),
-                     "holdout": (labelled, True), "holdout2": (labelled, True)}[set_name]
+                     "holdout": (labelled, True), "holdout2": (labelled, True),
+                     "holdout3": (labelled, True)}[set_name]
             reports = {}
             for name, make in systems.items():
                 report, seconds = run_system(make(train), assistant, items)

@@ -19,7 +19,7 @@ from assistant.ingest.structure import PREAMBLE
 from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Answer, Chunk, Citation
 from assistant.reading.candidates import Candidate, phrases_of, sentences_of
-from assistant.text.english import english_labels, is_english
+from assistant.text.english import NEAREST_FOR_GAP, english_labels, is_english
 from assistant.text.sentences import PHRASE, spans
 from assistant.text.thresholds import Comparison, compare
 from assistant.reading.reader import FacetReading, Reading
@@ -36,7 +36,11 @@ FOCUS_CHARS = 90  # a sentence longer than this is quoted from its best phrases 
 PROSE_FOCUS_CHARS = 150  # … or this, for rules, measures and yes/no
 SHORT_SENTENCE = 24  # a sentence this short is a lead: the next one is quoted with it
 RULE_CHARS = 160  # a rule split by ； is quoted whole up to this length ("怎么罚", "什么条件")
-SHORT_CLAUSE = 80  # a clause this short is quoted whole ("本条例自…起施行。《…》同时废止。")
+# a clause this short is quoted whole ("本条例自…起施行。《…》同时废止。", an article of two or three
+# sentences): chosen on the folds by document (bench/reader_eval.py; 80: keys 0.758, median 137 characters;
+# 160: 0.801 / 155; 200: 0.808 / 168; 240: 0.816 / 174), keeping room under the 200-character median
+SHORT_CLAUSE = 200
+COMPANION_SHARE = 0.6  # another sentence of the answering clause scoring this share of the best is quoted too
 EXCEPTION_CHARS = 40
 _EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
 WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION, types.YESNO})
@@ -127,7 +131,8 @@ class AnswerComposer:
         gaps = gaps or [None] * len(reading.facets)
         for facet_reading, gap in zip(reading.facets, gaps):
             if gap:
-                lines.append(f"{gap}。")
+                nearest = self.nearest_for_gap(facet_reading, cites, used) if len(reading.facets) > 1 else None
+                lines.append(f"{gap}。" if nearest is None else f"{gap}{NEAREST_FOR_GAP[0]}{nearest}")
                 continue
             lines.extend(self.facet_lines(facet_reading, analysis, cites, single=len(reading.facets) == 1, used=used))
         first = [line for line in lines if not line.startswith(("出处", "另见", "事项", "（注", "- "))]
@@ -178,6 +183,15 @@ class AnswerComposer:
                 break
         return chosen
 
+    def nearest_for_gap(self, reading: FacetReading, cites: Citations, used: set[tuple[str, int, int]]) -> str | None:
+        """The best sentence read for a part of the question no clause answers surely enough, offered
+        as the nearest (another part of the question was answered, so the reader is on topic)."""
+        best = answer_candidate(reading, used)
+        if best is None or within(quoted_span(best, reading), used):
+            return None
+        used.add(quoted_span(best, reading))
+        return self.statement(best, reading, cites)
+
     # -- one facet --------------------------------------------------------------------------
     def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
                     single: bool, used: set[tuple[str, int, int]]) -> list[str]:
@@ -200,7 +214,7 @@ class AnswerComposer:
             return []  # no sentence, or the quote of an earlier facet already says it
         used.add(quoted_span(best, reading))
         text = self.statement(best, reading, cites)
-        if facet.answer_type in (types.SUPPORT, types.GENERAL, types.CONDITION) and single:
+        if facet.answer_type != types.ARTICLE:  # "第几条规定…" is answered by its article's number
             companion = companion_of(best, reading)
             if companion is not None and not overlaps(quoted_span(companion, reading), quoted_span(best, reading)):
                 pair = sorted([best, companion], key=lambda s: s.candidate.start)
@@ -353,7 +367,7 @@ def companion_of(best: ScoredCandidate, reading: FacetReading) -> ScoredCandidat
     for scored in reading.ranked[1:12]:
         if scored.candidate.chunk.chunk_id != best.candidate.chunk.chunk_id or scored.candidate.start == best.candidate.start:
             continue
-        if (support and scored.fit > 0 and scored.coverage > 0) or scored.score >= 0.6 * best.score:
+        if (support and scored.fit > 0 and scored.coverage > 0) or scored.score >= COMPANION_SHARE * best.score:
             return scored
     return None
 

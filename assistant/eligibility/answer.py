@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.eligibility.checker import OPEN_STATUSES, Assessment, Check
 from assistant.models import Answer, Chunk, Citation
+from assistant.text.sentences import clipped
 from assistant.text.templates import render
 from assistant.text.thresholds import CHECK, FAILS, MEETS
 
@@ -31,11 +32,7 @@ class _Citations:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split()).rstrip("；;。，,")
-    if len(text) <= QUOTE_CHARS:
-        return text
-    cut = max(text.rfind(mark, 0, QUOTE_CHARS) for mark in "，,、")
-    return (text[:cut] if cut > QUOTE_CHARS // 2 else text[:QUOTE_CHARS]) + "…"
+    return clipped(text, QUOTE_CHARS)
 
 
 def _ordered(checks: list[Check]) -> list[Check]:
@@ -58,6 +55,16 @@ def _reason(assessment: Assessment, first: Check | None) -> str:
         return f"所给信息未涉及{missing}，请补充后再判断"
     met = "、".join(dict.fromkeys(c.condition.label for c in assessment.checks if c.outcome == MEETS))
     return f"按所给数据满足{met}等条件" if met else "文件所列条件均无与所给数据相悖之处"
+
+
+def with_checks_pending(assessment: Assessment, answer: Answer) -> Answer:
+    """The reader's answer led by what is still to be checked, when nothing the company stated could be
+    weighed against the measure's conditions (its quotes and citations are the reader's, unchanged)."""
+    award = assessment.award
+    lead = f"{CHECK}：{_reason(assessment, None)}"
+    if award is not None and award.formula:
+        lead += f"；满足条件时可获支持：{award.formula}"
+    return answer.model_copy(update={"answer": f"{lead}\n{answer.answer}"})
 
 
 def eligibility_answer(question: str, assessment: Assessment, intent: str | None = None) -> Answer:

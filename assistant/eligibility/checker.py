@@ -30,7 +30,7 @@ from assistant.store.index import PolicyIndex, StoredDocument
 from assistant.text.company import IP_FIELDS
 from assistant.text.thresholds import CHECK, FAILS, MEETS, Threshold, holds
 from assistant.reading.sentences import GENERIC
-from assistant.text.sentences import LEAD_NUMBER, spans
+from assistant.text.sentences import LEAD_NUMBER, clipped, spans
 from assistant.text.tokens import bigrams
 from assistant.validity import AMENDED, IN_FORCE, NOT_YET_IN_FORCE, Validity, repealers, successors, validity
 
@@ -88,24 +88,12 @@ class Assessment:
     unread: list[tuple[Chunk, int, int]] = field(default_factory=list)  # conditions not understood
 
     @property
-    def deciding(self) -> list[tuple[Chunk, int, int]]:
-        """The spans that decide, most decisive first: failing conditions, a closed window, missing figures,
-        then the benefit and the conditions met."""
-        spans: list[tuple[Chunk, int, int]] = [(c.chunk, c.start, c.end) for c in self.checks if c.outcome == FAILS]
-        if self.window_open is False and self.deadline:
-            spans.append((self.deadline[1], self.deadline[0].start, self.deadline[0].end))
-        spans += [(c.chunk, c.start, c.end) for c in self.checks if c.outcome == CHECK]
-        spans += self.unread
-        if self.award:
-            spans.append((self.award.chunk, self.award.start, self.award.end))
-        spans += [(c.chunk, c.start, c.end) for c in self.checks if c.outcome == MEETS]
-        seen, ordered = set(), []
-        for span in spans:
-            key = (span[0].doc_id, span[1], span[2])
-            if key not in seen:
-                seen.add(key)
-                ordered.append(span)
-        return ordered
+    def weighs_the_company(self) -> bool:
+        """Whether the verdict rests on anything about this company: a condition compared with a figure it
+        stated, a closed window or a document no longer in force.  Without that it only lists what to check."""
+        closed = self.window_open is False
+        outdated = self.validity is not None and self.validity.status not in OPEN_STATUSES
+        return closed or outdated or any(check.value for check in self.checks)
 
 
 @dataclass(frozen=True)
@@ -240,7 +228,7 @@ class EligibilityChecker:
                 coverage = sum(1 for b in own if b in words) / len(own)
                 if PAPERWORK.search(sentence) and coverage < STATED_COVERAGE / 2:
                     continue
-                label = LEAD_NUMBER.sub("", " ".join(sentence.split()))[:LABEL_CHARS]
+                label = clipped(LEAD_NUMBER.sub("", sentence), LABEL_CHARS)
                 if coverage >= STATED_COVERAGE or (PROHIBITS.search(sentence) and coverage >= STATED_COVERAGE / 2):
                     outcome = FAILS if PROHIBITS.search(sentence) else MEETS
                     value = "所述情形" if outcome == FAILS else "已说明"

@@ -29,6 +29,23 @@ def _header_lines(text: str, limit: int = 40) -> list[str]:
 _QUESTION = re.compile(r"(?:^|[。！？!?\n])\s*(?:[一二三四五六七八九十]+、|\d{1,2}[.、．]|问\s*[:：])[^。！？!?\n]{2,80}[？?]")
 _SHORT_NAME = re.compile("《" + _DOC_TYPES + "》")
 _QUOTED_TITLE = re.compile(r"《([^《》]{4,80})》")
+# a title line run into its document number, as pages captured onto few lines have it:
+# 国务院办公厅关于…的实施意见国办发〔2020〕24号
+_TRAILING_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}\s*[〔［\[]\s*(?:19|20)\d{2}\s*[〕］\]]\s*\d{1,5}\s*号$")
+_TITLE_END = re.compile(_DOC_TYPES + r"\s*([(（].{0,20}[)）])?$")
+
+
+def without_trailing_number(line: str) -> str:
+    """The title of a line that runs on into its document number, cut where the title ends in a kind of
+    document (…的实施意见 | 国办发〔2020〕24号); the line itself otherwise."""
+    found = _TRAILING_NUMBER.search(line)
+    if not found:
+        return line
+    for cut in range(found.end() - 1, found.start() - 1, -1):  # the shortest number prefix that leaves a title
+        if line[cut] in "〔［[" or not _TITLE_END.search(line[:cut]):
+            continue
+        return line[:cut].strip()
+    return line
 
 
 @dataclass(frozen=True)
@@ -80,8 +97,8 @@ def find_title(text: str, fallback: str) -> TitleChoice:
         return TitleChoice(joined_wrapper, False)
     for line in lines[:15]:
         quoted = re.fullmatch(r"《([^《》]+)》", line)
-        bare = quoted.group(1).strip() if quoted else line
-        if 6 <= len(bare) <= 60 and re.search(_DOC_TYPES + r"\s*([(（].{0,20}[)）])?$", bare) \
+        bare = quoted.group(1).strip() if quoted else without_trailing_number(line)
+        if 6 <= len(bare) <= 60 and _TITLE_END.search(bare) \
                 and not re.search(r"[。？?！!；;，,]", bare):
             return TitleChoice(bare, False)
     interpreted = interpreted_title(text)
@@ -91,8 +108,10 @@ def find_title(text: str, fallback: str) -> TitleChoice:
 def find_number(text: str) -> str | None:
     """The document number, e.g. 国发〔2021〕20号, from the header lines (a broken one repaired)."""
     for line in _header_lines(text, 50):
-        if len(line) > 40:
+        trailing = _TRAILING_NUMBER.search(line)
+        if len(line) > 40 and not trailing:
             continue
+        line = line[len(without_trailing_number(line)):] if trailing and len(line) > 40 else line
         found = _DOC_NUMBER.search(line)
         if found and re.search(r"[〔［\[【]", line) and not re.search(r"[《》]", line):
             return f"{found.group('prefix')}〔{found.group('year')}〕{found.group('serial')}号"

@@ -115,13 +115,23 @@ def match_marker(line: str) -> Marker | None:
     return None
 
 
-# Inline markers: an item that starts mid-line right after a sentence end, as in pages captured
-# onto one long line.
+# Inline markers: an item that starts mid-line right after a sentence end or a closing bracket, as
+# in pages captured onto one long line ("…按职责分工负责）（二）进一步提升…", "…。问：《条例》…？答：").
 _INLINE = re.compile(
-    rf"(?<=[。！？；!?;])\s*(?=第[{CN_NUMERAL}]+[章条]|[{CN_NUMERAL}]+、|[(（][{CN_NUMERAL}]+[)）]|\d{{1,2}}[.．](?!\d))"
+    rf"(?<=[。！？；!?;）)])\s*(?=第[{CN_NUMERAL}]+[章条]|[{CN_NUMERAL}]+、|[(（][{CN_NUMERAL}]+[)）]|\d{{1,2}}[.．](?!\d)"
+    rf"|问题?[{CN_NUMERAL}\d]{{0,3}}[:：])"
 )
+RUN_IN_HEADING_MAX_CHARS = 30  # a part heading run into its first item is at most this long
+# A part heading run straight into its first item: "一、持续提升投资建设便利度（一）优化再造…"
+_HEADING_THEN_FIRST_ITEM = re.compile(rf"[{CN_NUMERAL}]+、[^。！？；!?;（(）)\n]{{2,{RUN_IN_HEADING_MAX_CHARS}}}(?=[(（][{CN_NUMERAL}]+[)）])")
 
 
 def inline_marker_positions(line: str) -> list[int]:
-    """Offsets inside a line where an inline numbering marker may start."""
-    return [m.end() for m in _INLINE.finditer(line)]
+    """Offsets inside a line where an inline numbering marker may start (the structure parser still
+    accepts a marker only where it continues its sequence)."""
+    cuts = {m.end() for m in _INLINE.finditer(line)}
+    for start in [0, *sorted(cuts)]:
+        heading = _HEADING_THEN_FIRST_ITEM.match(line, start)
+        if heading:
+            cuts.add(heading.end())
+    return sorted(c for c in cuts if 0 < c < len(line))

@@ -63,3 +63,14 @@ def whole_rules(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, 
             rules.append((group[0][0], group[-1][1]))
         group = []
     return rules
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` on one line, cut to ``limit`` characters at its last phrase mark past half of it (else at
+    the limit), with "…" when cut: "在我市进行工商注册和税务登记…", never "…税务登记、独"."""
+    text = " ".join(text.split()).rstrip("；;。，,")
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(mark, 0, limit) for mark in "，,、")
+    return (text[:cut] if cut > limit // 2 else text[:limit]) + "…"
+

@@ -21,7 +21,7 @@ TAGS = {"yes_no", "cn_numeral", "numeric_condition", "multi_part", "near_miss", 
 VERDICTS = {"符合", "不符合", "需核实"}
 
 
-FOLDERS = (CORPUS / "more", CORPUS / "extra", CORPUS / "policies", HERE / "documents2")
+FOLDERS = (CORPUS / "more", CORPUS / "extra", CORPUS / "policies", HERE / "documents2", HERE / "documents3")
 
 
 def document_text(name: str) -> str | None:

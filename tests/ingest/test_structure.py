@@ -123,3 +123,27 @@ def test_a_reference_at_a_line_start_after_a_jump_stays_text() -> None:
     text = "第三条 申请人应当提交材料。\n第五十条规定的情形，不予受理。\n第四条 受理后十日内答复。"
     articles = [s.path for s in parse_structure(text).sections if s.kind == "article"]
     assert articles == ["第三条", "第四条"]
+
+
+MORE_DIR = EXTRA_DIR.parent / "more"
+
+
+def test_an_opinion_captured_on_one_line_is_split_into_its_measures_with_their_lead_units() -> None:
+    """国办发〔2020〕24号 as a web capture holds its whole body on one line: the parts run into their first
+    item (一、持续提升投资建设便利度（一）优化再造…) and each item ends in its annotation
+    (…（国家发展改革委牵头，…按职责分工负责）（二）…)."""
+    doc = parsed("43_guobanfa_2020_24hao_youhua_yingshang_huanjing_shishi_yijian", MORE_DIR)
+    assert doc.metadata.title == "国务院办公厅关于进一步优化营商环境更好服务市场主体的实施意见"
+    assert doc.metadata.number == "国办发〔2020〕24号"
+    first = chunk_at(doc, "一、 (一)", "优化再造投资项目前期审批流程")
+    assert first.responsibility is not None and first.responsibility.lead == ["国家发展改革委"]
+    assert chunk_at(doc, "一、 (三)", "深入推进“多规合一”").responsibility.lead == ["自然资源部"]
+    assert chunk_at(doc, "五、 (十六)", "进一步提高商标注册效率")
+    assert len({c.section for c in doc.chunks}) >= 21  # the preamble and twenty measures
+
+
+def test_a_press_qa_captured_on_one_line_is_split_at_each_question() -> None:
+    doc = parsed("42_paiwu_xuke_guanli_tiaoli_dajizhewen", MORE_DIR)
+    headings = [c.heading for c in doc.chunks if c.section.startswith("问")]
+    assert "《条例》在规范排污许可证申请与审批方面作了哪些规定" in headings
+    assert "《条例》在加强排污许可的事中事后监管方面作了哪些规定" in headings
