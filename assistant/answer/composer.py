@@ -20,6 +20,8 @@ from assistant.validity import ENDED, ENDED_LABEL, Validity, validities
 from assistant.models import Answer, Chunk, Citation
 from assistant.reading.candidates import Candidate, phrases_of, sentences_of
 from assistant.text.english import NEAREST_FOR_GAP, english_labels, is_english
+from assistant.text.signoff import sign_off
+from assistant.text.tokens import bigrams
 from assistant.text.sentences import PHRASE, spans
 from assistant.text.thresholds import Comparison, compare
 from assistant.reading.reader import FacetReading, Reading
@@ -40,6 +42,10 @@ RULE_CHARS = 160  # a rule split by ； is quoted whole up to this length ("怎�
 # sentences): chosen on the folds by document (bench/reader_eval.py; 80: keys 0.758, median 137 characters;
 # 160: 0.801 / 155; 200: 0.808 / 168; 240: 0.816 / 174), keeping room under the 200-character median
 SHORT_CLAUSE = 200
+ISSUER_LINE_WITHIN = 1000  # characters from the start where a document without a sign-off names its issuer …
+ISSUER_LINE_CHARS = 120  # … on a line quoted up to this length
+_ADOPTION_LINE = re.compile(r"(?m)^[^\n]*(?:19|20)\d{2}\s*年[^\n]*(?:通过|公布|发布|印发|批准)[^\n]*$")
+TITLE_WORDS_NAMING = 3  # title bigrams a question shares with a document it asks about ("专利促进项目…通知")
 COMPANION_SHARE = 0.6  # another sentence of the answering clause scoring this share of the best is quoted too
 EXCEPTION_CHARS = 40
 _EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
@@ -105,6 +111,7 @@ class AnswerComposer:
         self.today = today
         self.polarity = polarity  # the learned yes/no (answer/polarity.py); None: the hand rule
         self.standing = standing if standing is not None else validities(index, today)  # each document's status
+        self._title_words: dict[str, frozenset[str]] | None = None  # each title's bigrams, made on first use
 
     def _doc(self, chunk: Chunk) -> StoredDocument:
         return self.index.documents[chunk.doc_id]
@@ -202,6 +209,10 @@ class AnswerComposer:
                 return lines
         if facet.answer_type == types.DOCUMENTS:
             return self.documents(reading, cites)
+        if facet.answer_type == types.ISSUER:
+            lines = self.issued_by(reading, used, cites)
+            if lines is not None:
+                return lines
         if facet.answer_type in (types.GENERAL, types.SUPPORT, types.CONDITION) and ENUMERATION.search(facet.text) \
                 and not (reading.learned and ARTICLE_PATH.search(reading.best.candidate.chunk.section if reading.best else "")):
             # the parts of one measure are listed; a regulation's list sits inside its article (list_end)
@@ -300,6 +311,9 @@ class AnswerComposer:
         if top is not None and top.candidate.chunk.chunk_id != best.chunk.chunk_id and \
                 top.coverage > 1.5 * terms.coverage(best.chunk.text) and top.fit >= 1.0:
             return []  # a sentence elsewhere states who is responsible better than any annotation
+        if top is not None and reading.learned and top.score >= reading.threshold and \
+                top.candidate.chunk.doc_id != best.chunk.doc_id:
+            return []  # the sentence that answers is in another document: that document's words say who
         chunk = best.chunk
         resp = chunk.responsibility
         assert resp is not None
@@ -320,8 +334,63 @@ class AnswerComposer:
         measure = {"title": document.metadata.title, "section": chunk.section, "heading": chunk.heading,
                    "period_note": self.note(document), "n": n}
         text = render("who_leads.j2", measure=measure, lead=resp.lead, responsible=resp.responsible,
-                      notes=resp.notes, narrative=narrative, role=role)
+                      notes=resp.notes, narrative=narrative, role=role,
+                      annotation=" ".join(annotation.strip().strip("()（）").split()))
         return text.splitlines()
+
+    # -- who issued the document ---------------------------------------------------------------
+    def issued_by(self, reading: FacetReading, used: set[tuple[str, int, int]], cites: Citations) -> list[str] | None:
+        """"这个通知是谁发的？落款日期？": the sign-off of the document asked about (the one the facet names,
+        else the one its best sentence is from), quoted; None when that document ends without one."""
+        doc_id = self.titled(reading)
+        if doc_id is None or doc_id not in self.index.documents:
+            return None
+        document = self.index.documents[doc_id]
+        signed = sign_off(document.text)
+        span = (doc_id, signed.start, signed.end) if signed else self.issuer_line(document)
+        if span is None:
+            return None
+        if within(span, used):
+            return []  # an earlier part of the question quoted it already
+        used.add(span)
+        chunks = self.index.chunks_of(doc_id)
+        chunk = next((c for c in reversed(chunks) if c.start <= span[1]), chunks[0])
+        n = cites.cite(chunk, 0.0, span[1], span[2])
+        quote = " ".join(document.text[span[1]:span[2]].split())
+        where = "落款" if signed else ("开头" if chunk.section == PREAMBLE else chunk.section)
+        return [f"《{document.metadata.title}》的{where}：{quote} [{n}]", f"出处：《{document.metadata.title}》{where}"]
+
+    @staticmethod
+    def issuer_line(document: StoredDocument) -> tuple[str, int, int] | None:
+        """The line of the document's opening that names its issuer (a legislature's adoption line, a
+        发布机构 line), when it has no sign-off."""
+        issuer = (document.metadata.issuer or "").split("、")[0]
+        at = document.text.find(issuer, 0, ISSUER_LINE_WITHIN) if issuer else -1
+        if at < 0 and issuer:  # "2022年3月29日 广东省第十三届人民代表大会常务委员会第四十一次会议通过"
+            adopted = _ADOPTION_LINE.search(document.text, 0, ISSUER_LINE_WITHIN)
+            at = adopted.start() if adopted else -1
+        if at < 0:
+            return None
+        start = document.text.rfind("\n", 0, at) + 1
+        end = document.text.find("\n", at)
+        end = len(document.text) if end < 0 else end
+        return document.doc_id, start, min(end, start + ISSUER_LINE_CHARS)
+
+    def titled(self, reading: FacetReading) -> str | None:
+        """The document a question about a document itself means: the one whose title shares most of the
+        question's words (at least ``TITLE_WORDS_NAMING`` bigrams; ties: one read, the better-ranked), else
+        the one the facet names, else the first one read."""
+        asked = set(bigrams(f"{reading.facet.text} {reading.facet.context}"))
+        read = list(dict.fromkeys(h.chunk.doc_id for h in reading.hits))
+        if self._title_words is None:  # made once per index version (a composer serves one)
+            self._title_words = {d: frozenset(bigrams(doc.metadata.title)) for d, doc in self.index.documents.items()}
+        shared = {d: len(asked & words) for d, words in self._title_words.items()}
+        named = reading.facet.doc_id
+        best = max(shared, key=lambda d: (shared[d], d == named, d in read, -read.index(d) if d in read else 0),
+                   default=None)
+        if best is not None and shared[best] >= TITLE_WORDS_NAMING:
+            return best
+        return named or (read[0] if read else None)
 
     # -- which documents ---------------------------------------------------------------------
     def documents(self, reading: FacetReading, cites: Citations) -> list[str]:

@@ -10,13 +10,14 @@ from assistant.geo import NATIONAL, gazetteer
 from assistant.ingest.dates import CN_DATE, ISO_DATE, PACKED_DATE, dates_in, first_date
 from assistant.ingest.legal import labelled_fields, legal_facts
 from assistant.models import DocumentMetadata, Period
+from assistant.text.signoff import BODY_SUFFIX, is_body_line, sign_off
 
 _DOC_TYPES = r"(规划|方案|计划|意见|办法|条例|规定|通知|决定|细则|纲要|措施|规则|行动计划|实施意见|若干规定|指引|指南|解读)"
 _YEAR_RANGE = re.compile(r"[(（]?\s*((?:19|20)\d{2})\s*[-—–~～至到]+\s*((?:19|20)\d{2})\s*年?\s*[)）]?")
 _FIVE_YEAR = {"十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
 _WRAPPER = re.compile(r"^(?P<issuer>.{2,60}?)关于印发\s*[《<]?(?P<title>[^》>]{4,80})[》>]?\s*(的通知)?$")
 _DOC_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fa5]{1,12}(?:字)?)\s*[〔［\[【(（]\s*(?P<year>(?:19|20)\d{2})\s*[〕］\]】)）]?\s*(?P<serial>\d{1,5})\s*号?")
-_ORG_SUFFIX = r"(人民政府|政府|委员会|办公室|办公厅|局|厅|部|院|署|会|中心|分局|管委会)"
+_ORG_SUFFIX = BODY_SUFFIX
 _PUBLISHED_AT = re.compile(r"(来源|发布机构)\s*[:：]\s*(?P<org>[^\s]{2,40}?)(\s|发布时间|$)")
 
 _NATIONAL_ISSUERS = re.compile(r"^(国务院|中共中央|全国人民代表大会|国家[\u4e00-\u9fa5]{1,12}局|[\u4e00-\u9fa5]{1,6}部$)")
@@ -118,29 +119,18 @@ def find_number(text: str) -> str | None:
     return None
 
 
-SIGNATURE_LINES = 6  # a notice signs off in its last lines: 东莞市知识产权局 / 2017年8月1日
-
-
 def _is_org_line(line: str) -> bool:
-    parts = line.split()
-    return bool(parts) and all(re.search(_ORG_SUFFIX + "$", p) and len(p) <= 25 for p in parts)
+    return is_body_line(line)
 
 
 def signature_block(text: str) -> tuple[list[str], str | None]:
-    """(issuing bodies, signing date) of the sign-off at the end of a notice: one or more lines of
-    bodies, then a line holding only a date; ([], None) when the document ends otherwise."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][-SIGNATURE_LINES:]
-    for at in range(len(lines) - 1, 0, -1):
-        line = lines[at]
-        if len(line) <= 16 and (CN_DATE.fullmatch(line) or ISO_DATE.fullmatch(line)) and _is_org_line(lines[at - 1]):
-            orgs: list[str] = []
-            for above in reversed(lines[:at]):
-                if not _is_org_line(above):
-                    break
-                orgs = above.split() + orgs
-            values = dates_in(line)
-            return orgs, values[0] if values else None
-    return [], None
+    """(issuing bodies, signing date) of the sign-off at the end of a notice (text/signoff.py); ([], None)
+    when the document ends otherwise."""
+    found = sign_off(text)
+    if found is None:
+        return [], None
+    values = dates_in(found.date_text)
+    return found.bodies, values[0] if values else None
 
 
 def find_date(text: str, raw_text: str) -> str | None:

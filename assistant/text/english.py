@@ -33,6 +33,7 @@ LABELS = (
     ("另见", "See also "),
     ("事项：", "Item: "),
 )
+ISSUED = ("》的落款：", "》 is signed: ")  # the sign-off of a document asked who issued it
 _LEAD = re.compile("(^|\n|；)(" + "|".join(re.escape(chinese) for chinese, _ in LABELS) + ")")
 _GAP = re.compile(r"知识库中没有找到回答“([^”]*)”的条款")
 NEAREST_FOR_GAP = ("，最接近的是：", "; the nearest clause: ")  # after a gap, the sentence read that came closest
@@ -46,5 +47,5 @@ def is_english(question: str) -> bool:
 def english_labels(text: str) -> str:
     """The answer with its labels in English (quotes untouched: only text the composer wrote changes)."""
     table = dict(LABELS)
-    text = _GAP.sub(lambda m: f"No clause found that answers “{m.group(1)}”", text).replace(*NEAREST_FOR_GAP)
+    text = _GAP.sub(lambda m: f"No clause found that answers “{m.group(1)}”", text).replace(*NEAREST_FOR_GAP).replace(*ISSUED)
     return _LEAD.sub(lambda m: m.group(1).replace("；", "; ") + table[m.group(2)], text)

@@ -17,6 +17,7 @@ from assistant.text import numbers
 RESPONSIBLE, AMOUNT, PERCENT, MULTIPLE, DURATION, DATE, ARTICLE, YESNO, DOCUMENTS, SUPPORT, CONDITION, PENALTY, GENERAL = (
     "responsible", "amount", "percent", "multiple", "duration", "date", "article", "yesno", "documents",
     "support", "condition", "penalty", "general")
+ISSUER = "issuer"  # who issued the document itself, and when (its sign-off); read like a general facet
 
 # The quantity kinds (assistant.text.numbers) that can answer each numeric answer type.
 QUANTITY_KINDS: dict[str, frozenset[str]] = {
@@ -33,6 +34,10 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (DOCUMENTS, re.compile(r"哪些(文件|政策文件|规定|条例|法规|地方|规划|文件里)|哪几(个|份|部)(文件|规定|条例|法规)|"
                            r"哪(个|份|部)(文件|规定|条例|法规)|which (documents?|regulations?)", re.I)),
     (ARTICLE, re.compile(r"哪一?条|第几条|哪个条款|哪款|哪一款|which article", re.I)),
+    (ISSUER, re.compile(
+        r"(谁|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|哪家|什么部门|什么单位|哪个机关)(联合)?(发的|印发的?|下发的?|发布的|出的)|"
+        r"(是谁|由谁)(发|印发|下发)|发文(单位|机关|部门)|落款|签发|"
+        r"who (issued|published|put out)|issued by|issuing (body|authority|department)", re.I)),
     (RESPONSIBLE, re.compile(
         r"谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|什么单位|哪家|哪个机构|什么机构|哪个局|牵头|责任单位|负责单位|"
         r"主管部门|归哪|找哪|向哪|报哪|由哪|哪一级|哪级|什么角色|参与吗|参与了吗|负责吗|分工|"

@@ -85,3 +85,12 @@ def test_the_blind_dev_gold_of_these_documents(funding):
     assert len(cases) >= 40
     assert right / len(cases) >= VERDICT_FLOOR
     assert false_meets <= 2
+
+
+def test_who_issued_a_notice_is_its_sign_off_quoted(funding) -> None:
+    answer = funding.ask("东莞倍增计划预申报那个通知是谁发的？落款日期是哪天？")
+    assert not answer.abstained
+    first = answer.answer.splitlines()[0]
+    assert "东莞市人民政府办公室" in first and "2016年12月20日" in first, answer.answer
+    cited = answer.citations[0]
+    assert cited.doc_id.startswith("37_") and cited.quote == funding.current().index.documents[cited.doc_id].text[cited.start:cited.end]

@@ -147,3 +147,15 @@ def test_a_press_qa_captured_on_one_line_is_split_at_each_question() -> None:
     headings = [c.heading for c in doc.chunks if c.section.startswith("问")]
     assert "《条例》在规范排污许可证申请与审批方面作了哪些规定" in headings
     assert "《条例》在加强排污许可的事中事后监管方面作了哪些规定" in headings
+
+
+def test_a_notice_sign_off_is_read_with_its_offsets() -> None:
+    from assistant.text.signoff import sign_off
+
+    doc = parsed("36_dongguan_2017_shi_zhuanli_cujin_xiangmu_shenbao_tongzhi", MORE_DIR)
+    signed = sign_off(doc.text)
+    assert signed is not None and signed.bodies == ["东莞市知识产权局"] and signed.date_text == "2017年8月15日"
+    assert doc.text[signed.start:signed.end] == "东莞市知识产权局\n2017年8月15日"
+    assert doc.metadata.issuer == "东莞市知识产权局"
+    law = parsed("29_shuju_anquanfa", MORE_DIR)
+    assert sign_off(law.text) is None  # a law ends with its commencement article, not a sign-off
