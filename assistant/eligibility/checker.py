@@ -198,7 +198,7 @@ class EligibilityChecker:
         assessment.checks = _deduplicated(assessment.checks)
         assessment.checks += self._location(document, figures, measure, sentenced)
         if benefit:
-            assessment.award = self._award(benefit[0], benefit[1], figures, question)
+            assessment.award = self._award(benefit[0], benefit[1], figures, question, today)
         assessment.deadline = self._deadline(sentenced, measure, headings)
         if assessment.deadline:
             assessment.window_open = today <= assessment.deadline[0].day
@@ -329,7 +329,7 @@ class EligibilityChecker:
         condition = Condition("location", None, None, places.full_name(region), start, end, places.full_name(region))
         return [Check(condition, FAILS, figures.location, chunk, start, end)]
 
-    def _award(self, chunk: Chunk, benefit: Benefit, figures: CompanyFigures, question: str) -> Award:
+    def _award(self, chunk: Chunk, benefit: Benefit, figures: CompanyFigures, question: str, today: date) -> Award:
         amounts = list(benefit.amounts)
         if len(amounts) > 1 and any(a.item for a in amounts):  # 分别给予: the item the question names
             amounts = [max(amounts, key=lambda a: _overlap(set(bigrams(a.item)), question) if a.item else 0.0)]
@@ -351,7 +351,7 @@ class EligibilityChecker:
             value = benefit.cap
             formula = f"最高{money(benefit.cap)}"
         if benefit.share is not None and not amounts:
-            base = figures.value(benefit.base, date.today()) if benefit.base else None
+            base = figures.value(benefit.base, today) if benefit.base else None
             if base is not None:
                 value = base * benefit.share / 100
                 formula = f"{money(base)} × {benefit.share:g}% = {money(value)}"

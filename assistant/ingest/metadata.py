@@ -17,7 +17,6 @@ _YEAR_RANGE = re.compile(r"[(（]?\s*((?:19|20)\d{2})\s*[-—–~～至到]+\s*(
 _FIVE_YEAR = {"十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
 _WRAPPER = re.compile(r"^(?P<issuer>.{2,60}?)关于印发\s*[《<]?(?P<title>[^》>]{4,80})[》>]?\s*(的通知)?$")
 _DOC_NUMBER = re.compile(r"(?P<prefix>[\u4e00-\u9fa5]{1,12}(?:字)?)\s*[〔［\[【(（]\s*(?P<year>(?:19|20)\d{2})\s*[〕］\]】)）]?\s*(?P<serial>\d{1,5})\s*号?")
-_ORG_SUFFIX = BODY_SUFFIX
 _PUBLISHED_AT = re.compile(r"(来源|发布机构)\s*[:：]\s*(?P<org>[^\s]{2,40}?)(\s|发布时间|$)")
 
 _NATIONAL_ISSUERS = re.compile(r"^(国务院|中共中央|全国人民代表大会|国家[\u4e00-\u9fa5]{1,12}局|[\u4e00-\u9fa5]{1,6}部$)")
@@ -119,10 +118,6 @@ def find_number(text: str) -> str | None:
     return None
 
 
-def _is_org_line(line: str) -> bool:
-    return is_body_line(line)
-
-
 def signature_block(text: str) -> tuple[list[str], str | None]:
     """(issuing bodies, signing date) of the sign-off at the end of a notice (text/signoff.py); ([], None)
     when the document ends otherwise."""
@@ -157,16 +152,16 @@ def find_issuer(text: str, title: str) -> tuple[str | None, str | None]:
     publisher = None
     for line in lines[:6]:
         found = _PUBLISHED_AT.search(line)
-        if found and re.search(_ORG_SUFFIX + "$", found.group("org")):
+        if found and re.search(BODY_SUFFIX + "$", found.group("org")):
             publisher = found.group("org")
     for line in lines:
         if "关于印发" in line:
             issuer = line[: line.find("关于印发")].replace(" ", "")
-            if 2 <= len(issuer) <= 40 and re.search(_ORG_SUFFIX + "$", issuer):
+            if 2 <= len(issuer) <= 40 and re.search(BODY_SUFFIX + "$", issuer):
                 return issuer, publisher
     orgs: list[str] = []
     for line in lines[:25]:  # a signature block of issuing bodies, several to a line
-        if _is_org_line(line):
+        if is_body_line(line):
             orgs.extend(line.split())
         elif orgs:
             break
@@ -250,7 +245,7 @@ def extract_metadata(text: str, raw_text: str, fallback_title: str,
     legal = legal_facts(text, raw_text, fields, date)
     publisher = _given(fields, "publisher") or publisher
     if publisher is None and legal.source and legal.source != issuer and re.fullmatch(
-            r"[\u4e00-\u9fa5]{2,30}" + _ORG_SUFFIX, legal.source):
+            r"[\u4e00-\u9fa5]{2,30}" + BODY_SUFFIX, legal.source):
         publisher = legal.source  # 来源：an organisation that republished the text
     return DocumentMetadata(
         title=choice.title,
