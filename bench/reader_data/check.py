@@ -21,7 +21,8 @@ TAGS = {"yes_no", "cn_numeral", "numeric_condition", "multi_part", "near_miss", 
 VERDICTS = {"符合", "不符合", "需核实"}
 
 
-FOLDERS = (CORPUS / "more", CORPUS / "extra", CORPUS / "policies", HERE / "documents2", HERE / "documents3")
+FOLDERS = (CORPUS / "more", CORPUS / "extra", CORPUS / "policies", HERE / "documents2", HERE / "documents3",
+           HERE / "documents4")
 
 
 def document_text(name: str) -> str | None:
