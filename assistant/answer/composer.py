@@ -46,7 +46,9 @@ ISSUER_LINE_WITHIN = 1000  # characters from the start where a document without 
 ISSUER_LINE_CHARS = 120  # … on a line quoted up to this length
 _ADOPTION_LINE = re.compile(r"(?m)^[^\n]*(?:19|20)\d{2}\s*年[^\n]*(?:通过|公布|发布|印发|批准)[^\n]*$")
 TITLE_WORDS_NAMING = 3  # title bigrams a question shares with a document it asks about ("专利促进项目…通知")
-COMPANION_SHARE = 0.6  # another sentence of the answering clause scoring this share of the best is quoted too
+# another sentence of the answering clause scoring this share of the best is quoted too: chosen on the
+# folds by document (bench/reader_eval.py; 0.6: keys 0.814, median 168; 0.4: 0.820 / 172; 0.25: 0.824 / 174)
+COMPANION_SHARE = 0.25
 EXCEPTION_CHARS = 40
 _EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
 WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION, types.YESNO})
@@ -58,7 +60,14 @@ _LIST_ITEM = re.compile(r"\s*(?:[(（][一二三四五六七八九十]+[)）]|[�
 NEAREST_SHOWN = 2  # sentences shown with a refusal …
 NEAREST_CHARS = 80  # … each cut here
 MORE_TYPES = (types.SUPPORT, types.GENERAL, types.CONDITION, types.PENALTY, types.YESNO)  # "另见" lines, hand-set
-MORE_SHARE = 0.7  # another clause's sentence scoring this share of the best one is shown as "另见"
+# another clause's sentence scoring this share of the best one is shown as "另见" (folds: 0.7: keys 0.824,
+# median 174; 0.5: 0.833 / 181)
+MORE_SHARE = 0.5
+SEE_ALSO = "另见"
+# an answer's "另见" lines stop where they would take it past this many characters (the first line and
+# the source lines are never cut): it bounds the longest answers (folds: 320: keys 0.828, median 180; 400:
+# 0.833 / 181, as without a budget)
+ANSWER_BUDGET = 400
 LISTED_DOCUMENTS = 8  # "哪些文件提到…" lists every document, one line each
 
 
@@ -149,9 +158,8 @@ class AnswerComposer:
             text_lines = [head, *dict.fromkeys(rest)]
         else:
             text_lines = [*first, *dict.fromkeys(rest)]
-        supporting = text_lines[1:]
         limit = LISTED_DOCUMENTS if any(r.facet.answer_type == types.DOCUMENTS for r in reading.facets) else SUPPORT_LINES
-        text = "\n".join([text_lines[0], *supporting[:limit]]) if text_lines else ""
+        text = "\n".join(within_budget(text_lines[0], text_lines[1:])[:limit + 1]) if text_lines else ""
         citations = cites.with_rest(hits, max(reading.top_k, len(cites.items)))
         if is_english(analysis.text):
             text = english_labels(text)
@@ -273,7 +281,7 @@ class AnswerComposer:
                 continue
             used.add(chunk.chunk_id)
             statement = self.statement(scored, reading, cites)
-            lines.append(f"另见《{self._doc(chunk).metadata.title}》{chunk.section}{self.warning(chunk)}：{statement}")
+            lines.append(f"{SEE_ALSO}《{self._doc(chunk).metadata.title}》{chunk.section}{self.warning(chunk)}：{statement}")
             if len(lines) == 2:
                 break
         return lines
@@ -408,6 +416,18 @@ class AnswerComposer:
             lines.append(f"《{self._doc(chunk).metadata.title}》{chunk.section}{self.warning(chunk)}：{statement}")
         titles = "、".join(f"《{self._doc(s.candidate.chunk).metadata.title}》" for s in by_doc.values())
         return [f"{len(by_doc)}份文件提到：{titles}", *(f"- {line}" for line in lines)]
+
+
+def within_budget(first: str, supporting: list[str]) -> list[str]:
+    """The answer's lines: the first, every source line, and the "另见" lines that keep the whole within
+    ``ANSWER_BUDGET`` characters (in their order; a later, shorter one may still fit)."""
+    lines, length = [first], len(first)
+    for line in supporting:
+        if line.startswith(SEE_ALSO) and length + 1 + len(line) > ANSWER_BUDGET:
+            continue
+        lines.append(line)
+        length += 1 + len(line)
+    return lines
 
 
 def answer_candidate(reading: FacetReading, used: set[tuple[str, int, int]]) -> ScoredCandidate | None:
