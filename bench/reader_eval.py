@@ -7,8 +7,8 @@ One index of every document (the bundled policies, ../shared/corpus/extra and ..
 built once into DATA_DIR/reader-index.  Question sets:
 - ``labelled``: bench/reader_data/questions/*.jsonl, written blind per document (bench/reader_data/README.md);
 - ``holdout``: bench/reader_data/holdout/*.jsonl, the final holdout (8 documents): measure once;
-- ``holdout2``, ``holdout3``: later holdouts over documents of their own (documents2/, documents3/), each
-  measured alone in an index that adds them (DATA_DIR/reader-index-wide, reader-index-widest): measure once;
+- ``holdout2``, ``holdout3``, ``holdout4``: later holdouts over documents of their own (documents2/ to documents4/),
+  each measured alone in an index that adds them (DATA_DIR/reader-index-wide, -widest, -fourth): measure once;
 - ``dev``: ../shared/eval/dev.jsonl, bench/dev_unseen.jsonl, bench/dev_holdout.jsonl (development sets).
 The labelled questions are split into folds by document (no document in two folds); every figure is
 given per fold and pooled.  A learned system (``learned``) is trained on the other folds' questions
@@ -45,6 +45,8 @@ CORPUS = [bundled_corpus_dir(), SHARED / "corpus" / "extra", SHARED / "corpus" /
 WIDER_CORPUS = [*CORPUS, HERE / "reader_data" / "documents2"]
 # the third holdout's eight documents (bench/reader_data/documents3/README.md), likewise in an index of their own
 WIDEST_CORPUS = [*WIDER_CORPUS, HERE / "reader_data" / "documents3"]
+# the fourth holdout's eight documents (bench/reader_data/documents4/README-*.md), likewise
+FOURTH_CORPUS = [*WIDEST_CORPUS, HERE / "reader_data" / "documents4"]
 DOCUMENT_SUFFIXES = (".txt", ".md")  # the corpus folders' README.md describe them and are no documents
 DATA = HERE / "reader_data"
 SETS = {
@@ -52,6 +54,7 @@ SETS = {
     "holdout": sorted((DATA / "holdout").glob("*.jsonl")),
     "holdout2": sorted((DATA / "holdout2").glob("*.jsonl")),
     "holdout3": sorted((DATA / "holdout3").glob("*.jsonl")),
+    "holdout4": sorted((DATA / "holdout4").glob("*.jsonl")),
     "dev": [SHARED / "eval" / "dev.jsonl", HERE / "dev_unseen.jsonl", HERE / "dev_holdout.jsonl"],
 }
 FOLD_SEED = 21
@@ -142,10 +145,11 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     training = open_assistant(settings)  # the index the learned models' training rows come from
-    wide = {"holdout2": (WIDER_CORPUS, "reader-index-wide"), "holdout3": (WIDEST_CORPUS, "reader-index-widest")}
+    wide = {"holdout2": (WIDER_CORPUS, "reader-index-wide"), "holdout3": (WIDEST_CORPUS, "reader-index-widest"),
+            "holdout4": (FOURTH_CORPUS, "reader-index-fourth")}
     corpus = [wide[name] for name in args.sets.split(",") if name in wide]
     if corpus and len(args.sets.split(",")) > 1:
-        parser.error("holdout2 and holdout3 are each measured alone, in the index that holds their documents")
+        parser.error("holdout2, holdout3 and holdout4 are each measured alone, in the index that holds their documents")
     assistant = open_assistant(settings, *corpus[0]) if corpus else training
     systems: dict[str, Callable[[tuple[set[str], bool]], Callable[[str, list[Turn]], Answer]]] = {}
     names = args.systems.split(",")
@@ -175,7 +179,7 @@ def main() -> None:
             # (labelled documents, whether the development sets' documents are included)
             train = {"labelled": (labelled - set(docs), True), "dev": (labelled, False),
                      "holdout": (labelled, True), "holdout2": (labelled, True),
-                     "holdout3": (labelled, True)}[set_name]
+                     "holdout3": (labelled, True), "holdout4": (labelled, True)}[set_name]
             reports = {}
             for name, make in systems.items():
                 report, seconds = run_system(make(train), assistant, items)

@@ -2,7 +2,7 @@
 numbers in the question, follow-ups."""
 
 from assistant.text.numbers import DATE, find_quantities, values_in
-from assistant.understanding import facets as types
+from assistant.understanding import answer_types as types
 from assistant.understanding.conversation import is_follow_up
 from assistant.understanding.facets import split_facets
 

@@ -11,7 +11,7 @@ from assistant.geo import Place, gazetteer
 from assistant.reading.learned import LinearModel
 from assistant.reading.reader import FacetReading, Reading
 from assistant.reading.scoring import ScoredCandidate
-from assistant.understanding import facets as types
+from assistant.understanding.answer_types import unanswered
 from assistant.understanding.question import QuestionAnalysis, five_year_periods
 from assistant.understanding.references import DocumentName
 from assistant.text.lexicon import content_words, expansions_in
@@ -101,7 +101,7 @@ def covered_years(analysis: QuestionAnalysis, index: PolicyIndex, hits: list[Sco
 
 
 def _numeric(analysis: QuestionAnalysis) -> bool:
-    return any(f.quantity_kinds and f.answer_type != types.ARTICLE for f in analysis.facets)
+    return any(f.quantity_kinds and f.kind.figure for f in analysis.facets)
 
 
 def unknown_document(analysis: QuestionAnalysis, index: PolicyIndex, names: list[DocumentName]) -> str | None:
@@ -156,16 +156,15 @@ def _core_within(phrase: str, name: DocumentName) -> bool:
 def facet_evidence(reading: FacetReading) -> str | None:
     """Why a facet has no answer in the clauses read, or None when one of them answers it."""
     facet = reading.facet
-    kinds = facet.quantity_kinds
-    if kinds and facet.answer_type != types.ARTICLE:
+    if facet.quantity_kinds and facet.kind.figure:
         typed = [s for s in reading.ranked if s.fit >= 1.0 and (reading.continues(s) or (
             evidence(s) >= MIN_TYPED_EVIDENCE and about_the_topic(reading, s)))]
         if not typed:
-            return f"知识库中的条款没有给出“{facet.text}”所问的具体{_TYPE_NAMES.get(facet.answer_type, '数字')}"
+            return facet.kind.missing_figure(facet.text)
         return None
     best = reading.rule_best
     if best is None or (evidence(best) < MIN_EVIDENCE and not reading.continues(best)):
-        return f"知识库中没有找到回答“{facet.text}”的条款"
+        return unanswered(facet.text)
     return None
 
 
@@ -181,10 +180,6 @@ def about_the_topic(reading: FacetReading, scored: ScoredCandidate) -> bool:
 def evidence(scored: ScoredCandidate) -> float:
     """How much of the facet's wording the sentence, or its clause and title, carries."""
     return max(scored.coverage, 0.8 * scored.context)
-
-
-_TYPE_NAMES = {types.AMOUNT: "数字", types.PERCENT: "比例", types.MULTIPLE: "倍数", types.DURATION: "期限",
-               types.DATE: "日期"}
 
 
 # The columns of the answerable model: what the reading found (the learned probability of each
@@ -302,7 +297,7 @@ def decide(reading: Reading, index: PolicyIndex, names: list[DocumentName],
 
 def nearest_reason(reading: Reading) -> str:
     """Why no facet is answered: what was asked and not found (the nearest sentences follow it)."""
-    return f"知识库中没有找到回答“{reading.facets[0].facet.text}”的条款，无法回答。"
+    return f"{unanswered(reading.facets[0].facet.text)}，无法回答。"
 
 
 def facet_gaps(reading: Reading) -> list[str | None]:
@@ -313,7 +308,7 @@ def facet_gaps(reading: Reading) -> list[str | None]:
     for r in reading.facets:
         if r.learned and r.retrieved:
             answered = r.best is not None and r.best.score >= r.threshold
-            gaps.append(None if answered else f"知识库中没有找到回答“{r.facet.text}”的条款")
+            gaps.append(None if answered else unanswered(r.facet.text))
         else:
             gaps.append(facet_evidence(r))
     return gaps

@@ -8,6 +8,7 @@ tighter than the clause where that is enough); citation numbers run in reading o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,7 +29,7 @@ from assistant.reading.reader import FacetReading, Reading
 from assistant.reading.scoring import ScoredCandidate, TermWeights
 from assistant.retrieval.retriever import ScoredChunk
 from assistant.store.index import PolicyIndex, StoredDocument
-from assistant.understanding import facets as types
+from assistant.understanding import answer_types as types
 from assistant.understanding.question import QuestionAnalysis, unit_matches
 
 ARTICLE_PATH = re.compile(r"第[一二三四五六七八九十百零〇]+条")
@@ -51,7 +52,6 @@ TITLE_WORDS_NAMING = 3  # title bigrams a question shares with a document it ask
 COMPANION_SHARE = 0.25
 EXCEPTION_CHARS = 40
 _EXCEPTION_SENTENCE = re.compile(r"^\s*但|除外[。；]?$|另有规定|另有约定")
-WHOLE_RULE_TYPES = frozenset({types.PENALTY, types.CONDITION, types.YESNO})
 SUPPORT_LINES = 3
 LIST_CHARS = 220  # a sentence that opens a list is quoted with its items up to this length
 _LIST_OPENER = re.compile(r"(下列|以下)[^，。；]{0,12}[：:]?$|[：:]$")
@@ -59,7 +59,6 @@ _LEAD_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]+条\s*
 _LIST_ITEM = re.compile(r"\s*(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[①-⑳])[^\n]*")
 NEAREST_SHOWN = 2  # sentences shown with a refusal …
 NEAREST_CHARS = 80  # … each cut here
-MORE_TYPES = (types.SUPPORT, types.GENERAL, types.CONDITION, types.PENALTY, types.YESNO)  # "另见" lines, hand-set
 # another clause's sentence scoring this share of the best one is shown as "另见" (folds: 0.7: keys 0.824,
 # median 174; 0.5: 0.833 / 181)
 MORE_SHARE = 0.5
@@ -122,6 +121,12 @@ class AnswerComposer:
         self.standing = standing if standing is not None else validities(index, today)  # each document's status
         self._title_words: dict[str, frozenset[str]] | None = None  # each title's bigrams, made on first use
 
+    def _forms(self) -> dict[str, Callable[[FacetReading, QuestionAnalysis, Citations, set[tuple[str, int, int]]],
+                                          list[str] | None]]:
+        """The answer types' own forms of answer (answer_types.py ``form``): None from one means the
+        best sentence is quoted instead."""
+        return {types.ANNOTATION: self.who_leads, types.DOCUMENT_LIST: self.documents, types.SIGN_OFF: self.issued_by}
+
     def _doc(self, chunk: Chunk) -> StoredDocument:
         return self.index.documents[chunk.doc_id]
 
@@ -158,7 +163,8 @@ class AnswerComposer:
             text_lines = [head, *dict.fromkeys(rest)]
         else:
             text_lines = [*first, *dict.fromkeys(rest)]
-        limit = LISTED_DOCUMENTS if any(r.facet.answer_type == types.DOCUMENTS for r in reading.facets) else SUPPORT_LINES
+        listing = any(r.facet.kind.form == types.DOCUMENT_LIST for r in reading.facets)
+        limit = LISTED_DOCUMENTS if listing else SUPPORT_LINES
         text = "\n".join(within_budget(text_lines[0], text_lines[1:])[:limit + 1]) if text_lines else ""
         citations = cites.with_rest(hits, max(reading.top_k, len(cites.items)))
         if is_english(analysis.text):
@@ -210,18 +216,13 @@ class AnswerComposer:
     # -- one facet --------------------------------------------------------------------------
     def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
                     single: bool, used: set[tuple[str, int, int]]) -> list[str]:
-        facet = reading.facet
-        if facet.answer_type == types.RESPONSIBLE:
-            lines = self.who_leads(reading, analysis, cites)
-            if lines:
-                return lines
-        if facet.answer_type == types.DOCUMENTS:
-            return self.documents(reading, cites)
-        if facet.answer_type == types.ISSUER:
-            lines = self.issued_by(reading, used, cites)
+        facet, kind = reading.facet, reading.facet.kind
+        special = self._forms().get(kind.form)
+        if special is not None:  # the type's own answer (an annotation, a list of documents, a sign-off)
+            lines = special(reading, analysis, cites, used)
             if lines is not None:
                 return lines
-        if facet.answer_type in (types.GENERAL, types.SUPPORT, types.CONDITION) and ENUMERATION.search(facet.text) \
+        if kind.lists_parts and ENUMERATION.search(facet.text) \
                 and not (reading.learned and ARTICLE_PATH.search(reading.best.candidate.chunk.section if reading.best else "")):
             # the parts of one measure are listed; a regulation's list sits inside its article (list_end)
             items = self.siblings(reading.hits)
@@ -233,7 +234,7 @@ class AnswerComposer:
             return []  # no sentence, or the quote of an earlier facet already says it
         used.add(quoted_span(best, reading))
         text = self.statement(best, reading, cites)
-        if facet.answer_type != types.ARTICLE:  # "第几条规定…" is answered by its article's number
+        if not kind.numbered:  # "第几条规定…" is answered by its article's number
             companion = companion_of(best, reading)
             if companion is not None and not overlaps(quoted_span(companion, reading), quoted_span(best, reading)):
                 pair = sorted([best, companion], key=lambda s: s.candidate.start)
@@ -241,12 +242,12 @@ class AnswerComposer:
         comparison = compare(f"{facet.text} {analysis.text}", best.candidate.text) if best.candidate.exact else None
         if comparison is not None:  # "营收3亿能申请吗" against "营业收入不超过2亿元": the figures compared
             text = compared(comparison, best.candidate.text) + text
-        elif facet.answer_type == types.YESNO:
+        elif kind.polar:
             text = yes_no_lead(facet.text, best.candidate.text, self.polarity) + text
-        elif facet.answer_type == types.ARTICLE:
+        elif kind.numbered:
             text = f"{best.candidate.chunk.section.split(' ')[-1]}：{text}"
         lines = [text, self.source_line(best.candidate.chunk, cites)]
-        if single and (reading.learned or facet.answer_type in MORE_TYPES):
+        if single and (reading.learned or kind.see_also):
             lines.extend(self.more(reading, best, cites))
         return lines
 
@@ -307,21 +308,23 @@ class AnswerComposer:
         return list(items.values()) if len(items) <= 8 else []
 
     # -- who leads (annotations) -------------------------------------------------------------
-    def who_leads(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations) -> list[str]:
-        """The (牵头单位…；责任单位…) annotation of the measure asked about, as the clause lists it."""
+    def who_leads(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
+                  used: set[tuple[str, int, int]]) -> list[str] | None:
+        """The (牵头单位…；责任单位…) annotation of the measure asked about, as the clause lists it; None
+        where no annotation says it (the best sentence is quoted then)."""
         hits = reading.hits
         annotated = [h for h in hits[:5] if h.chunk.responsibility]
         if not annotated:
-            return []
+            return None
         terms = reading.terms
         best = max(annotated, key=lambda h: terms.coverage(h.chunk.heading + h.chunk.text) - 0.1 * hits.index(h))
         top = reading.best
         if top is not None and top.candidate.chunk.chunk_id != best.chunk.chunk_id and \
                 top.coverage > 1.5 * terms.coverage(best.chunk.text) and top.fit >= 1.0:
-            return []  # a sentence elsewhere states who is responsible better than any annotation
+            return None  # a sentence elsewhere states who is responsible better than any annotation
         if top is not None and reading.learned and top.score >= reading.threshold and \
                 top.candidate.chunk.doc_id != best.chunk.doc_id:
-            return []  # the sentence that answers is in another document: that document's words say who
+            return None  # the sentence that answers is in another document: that document's words say who
         chunk = best.chunk
         resp = chunk.responsibility
         assert resp is not None
@@ -344,10 +347,11 @@ class AnswerComposer:
         text = render("who_leads.j2", measure=measure, lead=resp.lead, responsible=resp.responsible,
                       notes=resp.notes, narrative=narrative, role=role,
                       annotation=" ".join(annotation.strip().strip("()（）").split()))
-        return text.splitlines()
+        return text.splitlines() or None
 
     # -- who issued the document ---------------------------------------------------------------
-    def issued_by(self, reading: FacetReading, used: set[tuple[str, int, int]], cites: Citations) -> list[str] | None:
+    def issued_by(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
+                  used: set[tuple[str, int, int]]) -> list[str] | None:
         """"这个通知是谁发的？落款日期？": the sign-off of the document asked about (the one the facet names,
         else the one its best sentence is from), quoted; None when that document ends without one."""
         doc_id = self.titled(reading)
@@ -401,7 +405,9 @@ class AnswerComposer:
         return named or (read[0] if read else None)
 
     # -- which documents ---------------------------------------------------------------------
-    def documents(self, reading: FacetReading, cites: Citations) -> list[str]:
+    def documents(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
+                  used: set[tuple[str, int, int]]) -> list[str]:
+        """"哪些文件提到…": one line per document read, with its best sentence."""
         by_doc: dict[str, ScoredCandidate] = {}
         for scored in reading.ranked:
             doc_id = scored.candidate.chunk.doc_id
@@ -452,7 +458,7 @@ def companion_of(best: ScoredCandidate, reading: FacetReading) -> ScoredCandidat
     """A second sentence of the answering clause: for a support question, the clause's next best
     sentence that offers something on the asked topic (a measure lists its help in several
     sentences); otherwise one that scores nearly as well."""
-    support = reading.facet.answer_type == types.SUPPORT
+    support = reading.facet.kind.offers
     for scored in reading.ranked[1:12]:
         if scored.candidate.chunk.chunk_id != best.candidate.chunk.chunk_id or scored.candidate.start == best.candidate.start:
             continue
@@ -479,7 +485,7 @@ def quoted_span(scored: ScoredCandidate, reading: FacetReading) -> tuple[str, in
     if candidate.exact and candidate.chunk.end - candidate.chunk.start <= SHORT_CLAUSE:
         sentences = sentences_of(candidate.chunk)  # a short article is one thought: quote it whole
         start, end = min(start, sentences[0].start), max(end, sentences[-1].end)
-    if reading.facet.answer_type in WHOLE_RULE_TYPES:
+    if reading.facet.kind.whole_rule:
         end = max(end, rule_end(candidate))
     end = max(end, list_end(candidate))
     start = min(start, list_start(candidate, end))

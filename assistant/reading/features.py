@@ -15,12 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.ingest.structure import PREAMBLE
-from assistant.reading.scoring import ASSIGNED, MODAL, OFFER, SANCTION, ScoredCandidate, TermWeights
+from assistant.reading.scoring import ScoredCandidate, TermWeights
 from assistant.text.thresholds import comparable, stated_figures
 from assistant.text.tokens import bigrams, strip_query_filler
-from assistant.understanding import facets as types
+from assistant.understanding import answer_types as types
+from assistant.understanding.answer_types import ASSIGNED, MODAL, OFFER, SANCTION
 from assistant.understanding.facets import Facet
 
+# the answer types with columns of their own, in the stored model's order (a type without, such as
+# ISSUER, uses the columns its ``column`` names)
 ANSWER_TYPES = (types.RESPONSIBLE, types.AMOUNT, types.PERCENT, types.MULTIPLE, types.DURATION, types.DATE,
                 types.ARTICLE, types.YESNO, types.DOCUMENTS, types.SUPPORT, types.CONDITION, types.PENALTY,
                 types.GENERAL)
@@ -86,7 +89,7 @@ def feature_matrix(ranked: list[ScoredCandidate], rule_scores: list[float], wher
     for s in ranked:
         chunk_id = s.candidate.chunk.chunk_id
         first_start[chunk_id] = min(first_start.get(chunk_id, s.candidate.start), s.candidate.start)
-    type_index = ANSWER_TYPES.index(facet.answer_type) if facet.answer_type in ANSWER_TYPES else len(ANSWER_TYPES) - 1
+    type_index = ANSWER_TYPES.index(facet.kind.column or facet.kind.name)
     rows = np.zeros((len(ranked), len(FEATURES)), dtype=np.float64)
     base = len(BASE_FEATURES)
     for i, scored in enumerate(ranked):

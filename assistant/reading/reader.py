@@ -21,7 +21,7 @@ from assistant.reading.learned import LinearModel
 from assistant.reading.scoring import ScoredCandidate, TermWeights, Vocabulary, score
 from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.store.index import PolicyIndex
-from assistant.understanding import facets as types
+from assistant.understanding import answer_types as types
 from assistant.understanding.facets import Facet, respectively
 from assistant.understanding.question import QuestionAnalysis, analyse_question
 from assistant.understanding.references import (
@@ -135,11 +135,12 @@ class Reader:
         readings: list[FacetReading] = []
         for facet in facets:
             query, facet_analysis = self._query(facet, analysis)
-            retrieving = reference is None and facet.answer_type != types.DOCUMENTS
+            listing = facet.kind.form == types.DOCUMENT_LIST  # "哪些文件提到…": every document naming it
+            retrieving = reference is None and not listing
             vector = self.retriever.embed(facet_analysis) if retrieving or self.sentence_model is not None else None
             if reference is not None:
                 hits = [ScoredChunk(c, 1.0, None, None) for c in reference.chunks]
-            elif facet.answer_type == types.DOCUMENTS:
+            elif listing:
                 hits = self.across_documents(facet, analysis, filters)
             else:
                 hits = self._retrieve(facet, query, facet_analysis, max(top_k, READ_DEPTH), filters, vector)
@@ -207,7 +208,7 @@ class Reader:
     def _placement(chunk: Chunk, facet: Facet, anchor: Chunk | None) -> float:
         """Where a sentence sits: the title and adoption lines answer only "when"; a follow-up is
         answered first from the clause, then the document, of the part it follows."""
-        bonus = -0.3 if chunk.section == PREAMBLE and facet.answer_type != types.DATE else 0.0
+        bonus = -0.3 if chunk.section == PREAMBLE and not facet.kind.title_block else 0.0
         if anchor is not None:
             bonus += FOLLOW_CLAUSE if chunk.chunk_id == anchor.chunk_id else FOLLOW_DOCUMENT if chunk.doc_id == anchor.doc_id else 0.0
         return bonus

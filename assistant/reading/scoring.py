@@ -18,7 +18,7 @@ from assistant.reading.candidates import Candidate
 from assistant.text.lexicon import content_words, expansions_in
 from assistant.text.numbers import Quantity, values_in
 from assistant.text.tokens import bigram_frequencies, bigrams, jieba_words, strip_query_filler
-from assistant.understanding import facets as types
+from assistant.understanding.answer_types import SentenceFacts
 from assistant.understanding.facets import Facet
 
 HEAD_WEIGHT = 0.2  # a sentence that names the facet's rarest noun (what it asks about)
@@ -29,21 +29,6 @@ SHARED_RUN_CAP = 0.4  # … up to this much
 # Words most policy sentences share; they say little about what a question is after.
 GENERIC_WORDS = frozenset("工作 推动 加强 建设 发展 推进 完善 健全 开展 实施 条例 通知 意见 部门 负责 主管 本省 本市 措施 举措 "
                           "办法 服务 管理".split())
-
-AGENCY = re.compile(r"人民政府|政府|部门|局|委员会|管委会|办公室|法院|检察院|厅|署|机构|中心|单位|协会")
-DUTY = re.compile(r"负责|主管|牵头|组织|实施|制定|备案|批准|审批|报请|报送|处理|查处|管理|监督|指导|协调|确定|发布|作出|"
-                  r"承担|受理|裁决|认定|审查|建立|开展")
-# "由X承担/负责/规定…": the sentence says who, whether X is an agency or a party
-ASSIGNED = re.compile(r"由[^，。；,;]{1,24}?(承担|负责|支付|先行支付|组织|实施|规定|决定|确定|批准|审批|作出|处理|查处|"
-                      r"认定|办理|受理|核准|出具|颁发|发放|管理)")
-MODAL = re.compile(r"可以|应当|不得|禁止|必须|须|有权|不予|予以|给予|鼓励|支持|废止|除外|不适用|不受|免于|不再|优先")
-OFFER = re.compile(r"支持|鼓励|给予|资助|奖励|补贴|扶持|补助|贴息|优先|服务|帮助|援助|指导|提供|开通|建立|设立|推动|引导")
-RULE = re.compile(r"应当|须|符合|条件|程序|申请|提交|按照|依照|处以|罚款|责令|没收|承担|不得|可以")
-DATE_WORD = re.compile(r"施行|生效|起|通过|公布")
-
-SANCTION = re.compile(r"罚款|没收|责令|警告|吊销|撤销|处分|追究|拘留|处罚|处以|并处|通报|列入.{0,10}名单|信用")
-
-PROSE_TYPES = {types.RESPONSIBLE: None, types.YESNO: MODAL, types.SUPPORT: OFFER, types.CONDITION: RULE}
 
 
 @dataclass(frozen=True)
@@ -179,28 +164,13 @@ def row_has_figures(chunk: Chunk) -> bool:
 
 
 def type_fit(candidate: Candidate, facet: Facet) -> float:
-    """1 if the sentence holds an answer of the expected type, 0.5 for a weaker sign, else 0."""
-    answer_type = facet.answer_type
-    kinds = facet.quantity_kinds
-    text = candidate.text
-    if answer_type == types.ARTICLE:
-        return 1.0 if candidate.chunk.section else 0.0
-    if kinds is not None:
-        if candidate.chunk.kind == "table_row" and answer_type != types.DATE:
-            return 1.0 if row_has_figures(candidate.chunk) else 0.0
-        if any(q.kind in kinds for q in candidate.quantities):
-            return 1.0
-        return 0.3 if answer_type == types.DATE and DATE_WORD.search(text) else 0.0
-    if answer_type == types.RESPONSIBLE:
-        if candidate.chunk.responsibility is not None:
-            return 1.0
-        if ASSIGNED.search(text):  # "由提出申请的当事人先行支付", "由省专利行政部门规定"
-            return 1.0
-        return 1.0 if AGENCY.search(text) and DUTY.search(text) else (0.4 if AGENCY.search(text) else 0.0)
-    if answer_type == types.PENALTY:  # "怎么罚": a sentence that imposes a sanction answers it
-        return 1.0 if SANCTION.search(text) else 0.0
-    signal = PROSE_TYPES.get(answer_type)
-    return 0.5 if signal is not None and signal.search(text) else 0.0
+    """1 if the sentence holds an answer of the expected type, less for a weaker sign, else 0 (the
+    type's own check, answer_types.py)."""
+    chunk = candidate.chunk
+    table_row = chunk.kind == "table_row"
+    facts = SentenceFacts(candidate.text, frozenset(q.kind for q in candidate.quantities), table_row,
+                          table_row and row_has_figures(chunk), chunk.responsibility is not None, bool(chunk.section))
+    return facet.kind.fit(facts, facet.quantity_kinds)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from assistant.geo import Place, gazetteer
 from assistant.text.taxonomy import TRAITS, facets_named
 from assistant.text.lexicon import expand
-from assistant.understanding import facets as facet_types
+from assistant.understanding import answer_types as types
 from assistant.understanding.facets import Facet, split_facets
 
 WHO_LEADS, SUPPORT, FIGURE, LOCATE, GENERAL = "who_leads", "support", "figure", "locate", "general"
@@ -54,8 +54,8 @@ class QuestionAnalysis:
 
 
 # The intent a question's first part states by its answer type; other types go by wording.
-_TYPE_INTENT = {facet_types.RESPONSIBLE: WHO_LEADS, facet_types.ARTICLE: LOCATE, facet_types.DOCUMENTS: LOCATE,
-                **{kind: FIGURE for kind in facet_types.QUANTITY_KINDS if kind != facet_types.ARTICLE}}
+_TYPE_INTENT = {types.RESPONSIBLE: WHO_LEADS, types.ARTICLE: LOCATE, types.DOCUMENTS: LOCATE,
+                **{kind.name: FIGURE for kind in types.REGISTRY if kind.figure}}
 
 
 def classify_intent(text: str, facets: tuple[Facet, ...] | None = None) -> str:
