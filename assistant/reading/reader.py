@@ -23,7 +23,7 @@ from assistant.retrieval.retriever import Filters, HybridRetriever, ScoredChunk
 from assistant.store.index import PolicyIndex
 from assistant.understanding import answer_types as types
 from assistant.understanding.facets import Facet, respectively
-from assistant.understanding.question import QuestionAnalysis, analyse_question
+from assistant.understanding.question import QuestionAnalysis
 from assistant.understanding.references import (
     DocumentName,
     PartReference,
@@ -277,12 +277,12 @@ class Reader:
     # -- retrieval --------------------------------------------------------------------------
     def _query(self, facet: Facet, analysis: QuestionAnalysis) -> tuple[str, QuestionAnalysis]:
         """What a facet is searched with: its words, with the question's places ("广东…谁来管? 著作权又归谁":
-        the second part is still about 广东), and the analysis of that text."""
+        the second part is still about 广东), and the question's analysis for that text."""
         query = facet.query
         places = [p.name for p in analysis.places if p.name not in query]
         if places:
             query = " ".join(places) + " " + query
-        return query, (analyse_question(query) if query != analysis.text else analysis)
+        return query, analysis.for_part(query)
 
     def _retrieve(self, facet: Facet, query: str, facet_analysis: QuestionAnalysis, depth: int, filters: Filters,
                   vector: np.ndarray | None = None) -> list[ScoredChunk]:

@@ -7,7 +7,7 @@ tested and corrected, and it makes no assumption about which document holds the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.geo import Place, gazetteer
 from assistant.text.taxonomy import TRAITS, facets_named
@@ -50,6 +50,12 @@ class QuestionAnalysis:
     traits: tuple[str, ...]
     units: tuple[str, ...]  # government units the question names (文旅部, 市教育局)
     facets: tuple[Facet, ...] = ()  # the sub-questions, each with its expected answer type
+
+    def for_part(self, query: str) -> QuestionAnalysis:
+        """What one part of the question is searched with: its own words, expanded by the lexicon, and
+        everything else the question's (its places, whether it asks nationally, its years and units): the
+        question is analysed once, its parts are not analysed again."""
+        return self if query == self.text else replace(self, text=query, expanded=expand(query))
 
 
 
