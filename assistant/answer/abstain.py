@@ -101,7 +101,7 @@ def covered_years(analysis: QuestionAnalysis, index: PolicyIndex, hits: list[Sco
 
 
 def _numeric(analysis: QuestionAnalysis) -> bool:
-    return any(f.quantity_kinds and f.kind.figure for f in analysis.facets)
+    return any(f.kind.figure for f in analysis.facets)
 
 
 def unknown_document(analysis: QuestionAnalysis, index: PolicyIndex, names: list[DocumentName]) -> str | None:
@@ -156,7 +156,7 @@ def _core_within(phrase: str, name: DocumentName) -> bool:
 def facet_evidence(reading: FacetReading) -> str | None:
     """Why a facet has no answer in the clauses read, or None when one of them answers it."""
     facet = reading.facet
-    if facet.quantity_kinds and facet.kind.figure:
+    if facet.kind.figure:
         typed = [s for s in reading.ranked if s.fit >= 1.0 and (reading.continues(s) or (
             evidence(s) >= MIN_TYPED_EVIDENCE and about_the_topic(reading, s)))]
         if not typed:

@@ -120,12 +120,11 @@ class AnswerComposer:
         self.polarity = polarity  # the learned yes/no (answer/polarity.py); None: the hand rule
         self.standing = standing if standing is not None else validities(index, today)  # each document's status
         self._title_words: dict[str, frozenset[str]] | None = None  # each title's bigrams, made on first use
-
-    def _forms(self) -> dict[str, Callable[[FacetReading, QuestionAnalysis, Citations, set[tuple[str, int, int]]],
-                                          list[str] | None]]:
-        """The answer types' own forms of answer (answer_types.py ``form``): None from one means the
-        best sentence is quoted instead."""
-        return {types.ANNOTATION: self.who_leads, types.DOCUMENT_LIST: self.documents, types.SIGN_OFF: self.issued_by}
+        # the answer types' own forms of answer (answer_types.py ``form``); None from one: the best sentence
+        # is quoted instead
+        self.forms: dict[str, Callable[[FacetReading, QuestionAnalysis, Citations, set[tuple[str, int, int]]],
+                                       list[str] | None]] = {
+            types.ANNOTATION: self.who_leads, types.DOCUMENT_LIST: self.documents, types.SIGN_OFF: self.issued_by}
 
     def _doc(self, chunk: Chunk) -> StoredDocument:
         return self.index.documents[chunk.doc_id]
@@ -156,7 +155,7 @@ class AnswerComposer:
                 lines.append(f"{gap}。" if nearest is None else f"{gap}{NEAREST_FOR_GAP[0]}{nearest}")
                 continue
             lines.extend(self.facet_lines(facet_reading, analysis, cites, single=len(reading.facets) == 1, used=used))
-        first = [line for line in lines if not line.startswith(("出处", "另见", "事项", "（注", "- "))]
+        first = [line for line in lines if not line.startswith(("出处", SEE_ALSO, "事项", "（注", "- "))]
         rest = [line for line in lines if line not in first]
         if len(reading.facets) > 1:
             head = "；".join(line.rstrip("。") for line in first)
@@ -217,7 +216,7 @@ class AnswerComposer:
     def facet_lines(self, reading: FacetReading, analysis: QuestionAnalysis, cites: Citations,
                     single: bool, used: set[tuple[str, int, int]]) -> list[str]:
         facet, kind = reading.facet, reading.facet.kind
-        special = self._forms().get(kind.form)
+        special = self.forms.get(kind.form)
         if special is not None:  # the type's own answer (an annotation, a list of documents, a sign-off)
             lines = special(reading, analysis, cites, used)
             if lines is not None:

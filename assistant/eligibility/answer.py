@@ -31,10 +31,6 @@ class _Citations:
         return len(self.cited)
 
 
-def _short(text: str) -> str:
-    return clipped(text, QUOTE_CHARS)
-
-
 def _ordered(checks: list[Check]) -> list[Check]:
     rank = {FAILS: 0, CHECK: 1, MEETS: 2}
     return sorted(checks, key=lambda c: rank[c.outcome])
@@ -72,10 +68,11 @@ def eligibility_answer(question: str, assessment: Assessment, intent: str | None
     checks = _ordered(assessment.checks)[:SHOWN_CHECKS]
     text = assessment.document.text
     shown = [{"label": c.condition.label, "value": c.value, "mark": _MARK[c.outcome],
-              "quote": _short(text[c.start:c.end]), "n": cites.cite(c.chunk, c.start, c.end)} for c in checks]
+              "quote": clipped(text[c.start:c.end], QUOTE_CHARS), "n": cites.cite(c.chunk, c.start, c.end)}
+             for c in checks]
     for chunk, start, end in assessment.unread[:1]:
-        shown.append({"label": "其他条件", "value": "", "mark": _MARK[CHECK], "quote": _short(text[start:end]),
-                      "n": cites.cite(chunk, start, end)})
+        shown.append({"label": "其他条件", "value": "", "mark": _MARK[CHECK],
+                      "quote": clipped(text[start:end], QUOTE_CHARS), "n": cites.cite(chunk, start, end)})
     award = None
     if assessment.award is not None and assessment.award.formula:
         award = {"formula": assessment.award.formula, "conditional": assessment.verdict != MEETS,

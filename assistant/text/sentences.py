@@ -73,4 +73,3 @@ def clipped(text: str, limit: int) -> str:
         return text
     cut = max(text.rfind(mark, 0, limit) for mark in "，,、")
     return (text[:cut] if cut > limit // 2 else text[:limit]) + "…"
-

@@ -31,7 +31,9 @@ def is_body_line(line: str) -> bool:
 
 def sign_off(text: str) -> SignOff | None:
     """The sign-off at the end of ``text``: one or more lines of bodies, then a line holding only a date."""
-    lines = [(m.start(), m.group(0).strip()) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()][-SIGN_OFF_LINES:]
+    # (where the line's text starts, the line without its surrounding blanks)
+    lines = [(m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.group(0).strip())
+             for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()][-SIGN_OFF_LINES:]
     for at in range(len(lines) - 1, 0, -1):
         start, line = lines[at]
         if len(line) > DATE_LINE_MAX_CHARS or not _DATE_LINE.fullmatch(line) or not is_body_line(lines[at - 1][1]):
@@ -40,6 +42,5 @@ def sign_off(text: str) -> SignOff | None:
         while first > 0 and is_body_line(lines[first - 1][1]):
             first -= 1
         bodies = [part for _, body in lines[first:at] for part in body.split()]
-        block_start = lines[first][0] + (len(text[lines[first][0]:]) - len(text[lines[first][0]:].lstrip()))
-        return SignOff(bodies, line, block_start, start + text[start:].index(line) + len(line))
+        return SignOff(bodies, line, lines[first][0], start + len(line))
     return None

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from assistant.text import numbers
 
-RESPONSIBLE, AMOUNT, PERCENT, MULTIPLE, DURATION, DATE, ARTICLE, YESNO, DOCUMENTS, SUPPORT, CONDITION, PENALTY, GENERAL = (
+(RESPONSIBLE, AMOUNT, PERCENT, MULTIPLE, DURATION, DATE, ARTICLE, YESNO, DOCUMENTS, SUPPORT, CONDITION, PENALTY,
+ GENERAL) = (
     "responsible", "amount", "percent", "multiple", "duration", "date", "article", "yesno", "documents",
     "support", "condition", "penalty", "general")
 ISSUER = "issuer"  # who issued the document itself, and when (its sign-off); read like a general facet
